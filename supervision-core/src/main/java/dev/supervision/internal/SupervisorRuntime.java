@@ -1,0 +1,705 @@
+package dev.supervision.internal;
+
+import dev.supervision.AutoShutdown;
+import dev.supervision.ChildInfo;
+import dev.supervision.ChildSpec;
+import dev.supervision.ChildState;
+import dev.supervision.ChildType;
+import dev.supervision.CircuitState;
+import dev.supervision.ExitReason;
+import dev.supervision.GiveUp;
+import dev.supervision.Restart;
+import dev.supervision.Shutdown;
+import dev.supervision.Strategy;
+import dev.supervision.Supervisor;
+import dev.supervision.SupervisorEvent;
+import dev.supervision.SupervisorException;
+import dev.supervision.SupervisorSpec;
+import dev.supervision.TreeSnapshot;
+import dev.supervision.spi.ChildContext;
+import dev.supervision.spi.RunningChild;
+import dev.supervision.spi.Scheduler;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The supervisor: all state lives in this object and is changed only on its loop thread, which
+ * drains an MPSC queue of messages. Starts and stops are asynchronous steps ("ops") run one after
+ * another, as OTP runs them inside its single process; queries and {@link #stop()} are answered
+ * while an op (for example a slow start) is in progress.
+ */
+public final class SupervisorRuntime implements Supervisor {
+    private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
+    /** How long a child whose forced stop cannot be guaranteed gets before it is abandoned. */
+    static final Duration KILL_GRACE = Duration.ofSeconds(1);
+
+    private final SupervisorSpec spec;
+    private final String name;
+    private final Scheduler clock;
+    private final MpscUnboundedAtomicArrayQueue<Runnable> mailbox = new MpscUnboundedAtomicArrayQueue<>(256);
+    private final Thread loop;
+    private volatile boolean loopDone;
+
+    // ---- loop-confined state ----
+    private final List<Entry> children = new ArrayList<>();
+    private final Map<String, Entry> byId = new HashMap<>();
+    private final ArrayDeque<Long> restartTimes = new ArrayDeque<>();
+    private final ArrayDeque<Supplier<CompletableFuture<Void>>> ops = new ArrayDeque<>();
+    private boolean opRunning;
+    private boolean terminating;
+    private final CompletableFuture<ExitReason> termination = new CompletableFuture<>();
+    private Thread shutdownHook;
+    private volatile TreeSnapshot finalSnapshot;
+
+    private SupervisorRuntime(SupervisorSpec spec) {
+        this.spec = spec;
+        this.name = spec.name();
+        this.clock = spec.scheduler();
+        this.loop = Thread.ofVirtual().name("supervisor-" + name).unstarted(this::runLoop);
+    }
+
+    /** Starts a root supervisor (with the JVM shutdown hook when the spec asks for it). */
+    public static CompletableFuture<Supervisor> startRoot(SupervisorSpec spec) {
+        return start(spec, spec.shutdownHook());
+    }
+
+    static CompletableFuture<Supervisor> start(SupervisorSpec spec, boolean hook) {
+        SupervisorRuntime s = new SupervisorRuntime(spec);
+        CompletableFuture<Supervisor> started = new CompletableFuture<>();
+        s.loop.start();
+        s.post(() -> s.init(started, hook));
+        return started;
+    }
+
+    // ------------------------------------------------------------------ loop
+
+    private void post(Runnable r) {
+        mailbox.offer(r);
+        LockSupport.unpark(loop);
+    }
+
+    private void runLoop() {
+        while (!loopDone) {
+            Runnable r = mailbox.relaxedPoll();
+            if (r == null) {
+                LockSupport.park(this);
+                continue;
+            }
+            try {
+                r.run();
+            } catch (Throwable t) {
+                LOG.error("supervisor '{}': internal error in event loop", name, t);
+            }
+        }
+    }
+
+    /** Completes {@code stage}'s outcome on the loop thread. */
+    private <T> CompletableFuture<T> onLoop(CompletionStage<T> stage) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        stage.whenComplete((v, e) -> post(() -> {
+            if (e != null) f.completeExceptionally(unwrap(e)); else f.complete(v);
+        }));
+        return f;
+    }
+
+    private <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> body) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        if (loopDone) {
+            answer.completeExceptionally(terminated());
+            return answer;
+        }
+        post(() -> {
+            try {
+                body.get().whenComplete((v, e) -> { if (e != null) answer.completeExceptionally(unwrap(e)); else answer.complete(v); });
+            } catch (Throwable t) {
+                answer.completeExceptionally(t);
+            }
+        });
+        return answer;
+    }
+
+    private <T> CompletableFuture<T> mutate(Supplier<CompletableFuture<T>> body) {
+        return call(() -> {
+            if (terminating) return CompletableFuture.failedFuture(terminated());
+            CompletableFuture<T> result = new CompletableFuture<>();
+            enqueueOp(() -> {
+                CompletableFuture<T> f;
+                try { f = body.get(); } catch (Throwable t) { f = CompletableFuture.failedFuture(t); }
+                f.whenComplete((v, e) -> { if (e != null) result.completeExceptionally(unwrap(e)); else result.complete(v); });
+                return f.handle((v, e) -> null);
+            });
+            return result;
+        });
+    }
+
+    private void enqueueOp(Supplier<CompletableFuture<Void>> op) {
+        ops.add(op);
+        pump();
+    }
+
+    private void pump() {
+        if (opRunning || terminating || ops.isEmpty()) return;
+        opRunning = true;
+        Supplier<CompletableFuture<Void>> op = ops.poll();
+        CompletableFuture<Void> f;
+        try {
+            f = op.get();
+        } catch (Throwable t) {
+            LOG.error("supervisor '{}': internal error in operation", name, t);
+            f = CompletableFuture.completedFuture(null);
+        }
+        f.whenComplete((v, e) -> post(() -> { opRunning = false; pump(); }));
+    }
+
+    private SupervisorException terminated() {
+        return new SupervisorException("terminated", "supervisor '" + name + "' has terminated");
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) e = e.getCause();
+        return e;
+    }
+
+    private void emit(SupervisorEvent event) {
+        for (Consumer<SupervisorEvent> l : spec.listeners()) {
+            try {
+                l.accept(event);
+            } catch (Throwable t) {
+                LOG.warn("supervisor '{}': listener failed on {}", name, event, t);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ start-up
+
+    private void init(CompletableFuture<Supervisor> started, boolean hook) {
+        for (ChildSpec c : spec.children()) {
+            Entry e = new Entry(c, null);
+            children.add(e);
+            byId.put(c.id(), e);
+        }
+        opRunning = true;
+        startInOrder(new ArrayList<>(children), 0).whenComplete((failed, err) -> {
+            opRunning = false;
+            if (failed == null) {
+                if (hook) registerHook();
+                started.complete(this);
+                pump();
+                return;
+            }
+            Throwable cause = failed.lastStartError;
+            LOG.error("supervisor '{}': start failed: child '{}' did not start", name, failed.spec.id(), cause);
+            terminate(new ExitReason.Failure(cause)).whenComplete((r, x) -> started.completeExceptionally(
+                    new SupervisorException("start_failed", "supervisor '" + name + "': child '" + failed.spec.id()
+                            + "' failed to start: " + cause, cause)));
+        });
+    }
+
+    private void registerHook() {
+        shutdownHook = new Thread(() -> {
+            try {
+                stop().join();
+            } catch (Throwable ignored) {
+                // the JVM is going down; the stop has already logged what failed
+            }
+        }, "supervision-shutdown-" + name);
+        try {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            shutdownHook = null;
+        }
+    }
+
+    /**
+     * Starts {@code list[from..]} one after another; completes with {@code null} when all started or
+     * with the first entry that failed (its {@code lastStartError} says why).
+     */
+    private CompletableFuture<Entry> startInOrder(List<Entry> list, int from) {
+        if (from >= list.size() || terminating) return CompletableFuture.completedFuture(null);
+        Entry e = list.get(from);
+        return startEntry(e).thenCompose(ok -> ok ? startInOrder(list, from + 1) : CompletableFuture.completedFuture(e));
+    }
+
+    /** Starts one incarnation; completes on the loop with whether it started. */
+    private CompletableFuture<Boolean> startEntry(Entry e) {
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        if (terminating) { result.complete(false); return result; }
+        e.cancelTimer();
+        e.incarnation++;
+        e.state = ChildState.STARTING;
+        e.nextRestartAt = -1;
+        long inc = e.incarnation;
+        CompletableFuture<RunningChild> pending;
+        try {
+            pending = e.spec.starter().start(new ChildContext(name, e.spec.id(), inc, e.argument)).toCompletableFuture();
+        } catch (Throwable t) {
+            pending = CompletableFuture.failedFuture(t);
+        }
+        CompletableFuture<RunningChild> starting = pending;
+        e.pendingStart = starting;
+        Scheduler.Cancellable timeout = e.spec.startTimeout().map(d -> clock.schedule(d, () -> post(() -> {
+            if (result.isDone()) return;
+            starting.cancel(true);
+            failStart(e, result, new TimeoutException("child '" + e.spec.id() + "' did not start within " + d));
+        }))).orElse(null);
+        starting.whenComplete((rc, err) -> post(() -> {
+            if (timeout != null) timeout.cancel();
+            if (result.isDone() || e.incarnation != inc || e.pendingStart != starting) {
+                if (rc != null) { rc.requestStop(); rc.kill(); }   // late start after timeout or stop
+                return;
+            }
+            e.pendingStart = null;
+            if (err != null) {
+                failStart(e, result, unwrap(err));
+                return;
+            }
+            e.running = rc;
+            e.startedAt = clock.nanoTime();
+            e.state = ChildState.RUNNING;
+            emit(new SupervisorEvent.ChildStarted(name, e.spec.id()));
+            if (e.circuit == CircuitState.HALF_OPEN && spec.giveUp() instanceof GiveUp.CircuitBreaker cb) {
+                e.timer = clock.schedule(cb.stableFor(), () -> post(() -> {
+                    if (e.running == rc && e.circuit == CircuitState.HALF_OPEN) {
+                        e.circuit = CircuitState.CLOSED;
+                        emit(new SupervisorEvent.CircuitClosed(name, e.spec.id()));
+                        LOG.info("supervisor '{}': circuit of child '{}' closed", name, e.spec.id());
+                    }
+                }));
+            }
+            rc.exit().whenComplete((reason, x) -> post(() ->
+                    onExit(e, rc, reason != null ? reason : new ExitReason.Failure(unwrap(x)))));
+            result.complete(true);
+        }));
+        return result;
+    }
+
+    private void failStart(Entry e, CompletableFuture<Boolean> result, Throwable cause) {
+        e.pendingStart = null;
+        e.lastStartError = cause;
+        e.lastExit = new ExitReason.Failure(cause);
+        e.state = ChildState.FAILED;
+        emit(new SupervisorEvent.StartFailed(name, e.spec.id(), cause));
+        LOG.error("supervisor '{}': start_error child '{}': {}", name, e.spec.id(), cause.toString());
+        result.complete(false);
+    }
+
+    // ------------------------------------------------------------------ stop
+
+    /** Stops one child per its shutdown spec; completes on the loop when it has exited or was abandoned. */
+    private CompletableFuture<Void> stopEntry(Entry e) {
+        e.cancelTimer();
+        e.nextRestartAt = -1;
+        if (e.pendingStart != null) {           // a start in progress: give up on it; a late success is killed
+            e.pendingStart.cancel(true);
+            e.pendingStart = null;
+            e.incarnation++;
+        }
+        RunningChild rc = e.running;
+        if (rc == null) {
+            if (e.state != ChildState.FAILED) e.state = ChildState.STOPPED;
+            return CompletableFuture.completedFuture(null);
+        }
+        if (e.stopDone != null) return e.stopDone;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        e.stopDone = done;
+        e.state = ChildState.STOPPING;
+        switch (e.spec.shutdown()) {
+            case Shutdown.BrutalKill b -> forceKill(e, rc);
+            case Shutdown.Timeout t -> {
+                rc.requestStop();
+                e.timer = clock.schedule(t.timeout(), () -> post(() -> { if (e.running == rc) forceKill(e, rc); }));
+            }
+            case Shutdown.Infinity i -> rc.requestStop();
+        }
+        return done;
+    }
+
+    private void forceKill(Entry e, RunningChild rc) {
+        if (rc.kill()) return;
+        e.cancelTimer();
+        e.timer = clock.schedule(KILL_GRACE, () -> post(() -> {
+            if (e.running != rc) return;
+            String detail = "child '" + e.spec.id() + "' did not exit after a forced stop (a thread ignoring interrupts?); "
+                    + "it is abandoned and no longer supervised";
+            LOG.error("supervisor '{}': shutdown_error {}", name, detail);
+            emit(new SupervisorEvent.ChildAbandoned(name, e.spec.id(), detail));
+            finishStop(e, new ExitReason.Shutdown("abandoned"));
+        }));
+    }
+
+    private void finishStop(Entry e, ExitReason reason) {
+        e.running = null;
+        e.lastExit = reason;
+        e.state = ChildState.STOPPED;
+        e.cancelTimer();
+        CompletableFuture<Void> done = e.stopDone;
+        e.stopDone = null;
+        if (done != null) done.complete(null);
+    }
+
+    private CompletableFuture<Void> stopInReverse(List<Entry> list) {
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (int i = list.size() - 1; i >= 0; i--) {
+            Entry e = list.get(i);
+            chain = chain.thenCompose(v -> stopEntry(e));
+        }
+        return chain;
+    }
+
+    // ------------------------------------------------------------------ exits and restarts
+
+    private void onExit(Entry e, RunningChild rc, ExitReason reason) {
+        if (e.running != rc) return;               // stale: an abandoned or replaced incarnation
+        emit(new SupervisorEvent.ChildExited(name, e.spec.id(), reason));
+        if (e.stopDone != null) {                  // a stop we asked for
+            finishStop(e, reason);
+            return;
+        }
+        e.running = null;
+        e.lastExit = reason;
+        e.cancelTimer();
+        if (reason instanceof ExitReason.Failure f) {
+            LOG.error("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), f.cause().toString());
+        } else {
+            LOG.info("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), reason);
+        }
+        boolean restart = switch (e.spec.restart()) {
+            case PERMANENT -> true;
+            case TRANSIENT -> !reason.isNormalOrShutdown();
+            case TEMPORARY -> false;
+        };
+        e.state = restart ? ChildState.RESTARTING : ChildState.STOPPED;
+        enqueueOp(() -> restart ? restartAfterExit(e) : settleWithoutRestart(e));
+    }
+
+    private CompletableFuture<Void> settleWithoutRestart(Entry e) {
+        if (e.spec.restart() == Restart.TEMPORARY) remove(e);
+        if (e.spec.significant()) {
+            boolean shut = switch (spec.autoShutdown()) {
+                case NEVER -> false;
+                case ANY_SIGNIFICANT -> true;
+                case ALL_SIGNIFICANT -> children.stream().noneMatch(c -> c.spec.significant() && c.alive());
+            };
+            if (shut) {
+                LOG.info("supervisor '{}': auto_shutdown after significant child '{}' exited", name, e.spec.id());
+                return terminate(new ExitReason.Shutdown("auto_shutdown")).thenApply(r -> null);
+            }
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private CompletableFuture<Void> restartAfterExit(Entry e) {
+        if (e.circuit == CircuitState.HALF_OPEN) {  // the trial run died: open again, do not count
+            openCircuit(e, (GiveUp.CircuitBreaker) spec.giveUp());
+            return CompletableFuture.completedFuture(null);
+        }
+        if (!addRestart()) return giveUp(e);
+        List<Entry> group = switch (spec.strategy()) {
+            case ONE_FOR_ONE -> List.of(e);
+            case ONE_FOR_ALL -> new ArrayList<>(children);
+            case REST_FOR_ONE -> new ArrayList<>(children.subList(children.indexOf(e), children.size()));
+        };
+        List<Entry> others = new ArrayList<>(group);
+        others.remove(e);
+        return stopInReverse(others).thenCompose(v -> {
+            for (Entry o : others) if (o.spec.restart() == Restart.TEMPORARY) remove(o);
+            List<Entry> toStart = new ArrayList<>(group);
+            toStart.removeIf(o -> !byId.containsKey(o.spec.id()) || o.circuit == CircuitState.OPEN);
+            return scheduleRestart(e, toStart);
+        });
+    }
+
+    /** Applies {@code trigger}'s backoff, then starts {@code group} in order. */
+    private CompletableFuture<Void> scheduleRestart(Entry trigger, List<Entry> group) {
+        Duration stable = trigger.spec.backoff().stableAfter();
+        if (stable != null && trigger.startedAt >= 0 && clock.nanoTime() - trigger.startedAt >= stable.toNanos()) {
+            trigger.attempt = 0;
+        }
+        Duration delay = trigger.spec.backoff().delay(trigger.attempt, ThreadLocalRandom.current().nextDouble());
+        trigger.attempt++;
+        trigger.restarts++;
+        emit(new SupervisorEvent.RestartScheduled(name, trigger.spec.id(), delay, trigger.attempt));
+        for (Entry g : group) g.state = ChildState.RESTARTING;
+        if (delay.isZero()) return startGroup(trigger, group);
+        long at = clock.nanoTime() + delay.toNanos();
+        for (Entry g : group) g.nextRestartAt = at;
+        trigger.timer = clock.schedule(delay, () -> post(() -> enqueueOp(() -> startGroup(trigger, group))));
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private CompletableFuture<Void> startGroup(Entry trigger, List<Entry> group) {
+        group.removeIf(g -> !byId.containsKey(g.spec.id()) || g.alive());
+        return startInOrder(group, 0).thenCompose(failed -> {
+            if (failed == null || terminating) return CompletableFuture.completedFuture(null);
+            // OTP: a failed restart counts as a restart and is tried again with the rest of the group.
+            List<Entry> rest = new ArrayList<>(group.subList(group.indexOf(failed), group.size()));
+            if (!addRestart()) return giveUp(failed);
+            return scheduleRestart(failed, rest);
+        });
+    }
+
+    /** OTP's add_restart: sliding window, a restart at {@code now - period} still counts. */
+    private boolean addRestart() {
+        long now = clock.nanoTime();
+        long threshold = now - spec.period().toNanos();
+        while (!restartTimes.isEmpty() && restartTimes.peekFirst() < threshold) restartTimes.pollFirst();
+        restartTimes.addLast(now);
+        return restartTimes.size() <= spec.intensity();
+    }
+
+    private CompletableFuture<Void> giveUp(Entry e) {
+        emit(new SupervisorEvent.IntensityExceeded(name, e.spec.id(), spec.intensity(), spec.period()));
+        return switch (spec.giveUp()) {
+            case GiveUp.Escalate x -> {
+                LOG.error("supervisor '{}': reached_max_restart_intensity ({} in {}), child '{}'; shutting down",
+                        name, spec.intensity(), spec.period(), e.spec.id());
+                yield terminate(new ExitReason.Shutdown("reached_max_restart_intensity")).thenApply(r -> null);
+            }
+            case GiveUp.CircuitBreaker cb -> {
+                restartTimes.clear();
+                openCircuit(e, cb);
+                yield CompletableFuture.completedFuture(null);
+            }
+        };
+    }
+
+    private void openCircuit(Entry e, GiveUp.CircuitBreaker cb) {
+        e.cancelTimer();
+        e.circuit = CircuitState.OPEN;
+        e.state = ChildState.FAILED;
+        e.nextRestartAt = clock.nanoTime() + cb.coolDown().toNanos();
+        LOG.warn("supervisor '{}': circuit of child '{}' opened for {}", name, e.spec.id(), cb.coolDown());
+        emit(new SupervisorEvent.CircuitOpened(name, e.spec.id(), cb.coolDown()));
+        e.timer = clock.schedule(cb.coolDown(), () -> post(() -> enqueueOp(() -> {
+            if (e.circuit != CircuitState.OPEN || !byId.containsKey(e.spec.id())) return CompletableFuture.completedFuture(null);
+            e.circuit = CircuitState.HALF_OPEN;
+            emit(new SupervisorEvent.CircuitHalfOpen(name, e.spec.id()));
+            return startEntry(e).thenAccept(ok -> { if (!ok) openCircuit(e, cb); });
+        })));
+    }
+
+    private void remove(Entry e) {
+        children.remove(e);
+        byId.remove(e.spec.id());
+    }
+
+    // ------------------------------------------------------------------ termination
+
+    private CompletableFuture<ExitReason> terminate(ExitReason reason) {
+        if (terminating) return termination;
+        terminating = true;
+        ops.clear();
+        for (Entry e : children) { e.cancelTimer(); }
+        stopInReverse(new ArrayList<>(children)).whenComplete((v, x) -> {
+            children.removeIf(c -> c.spec.restart() == Restart.TEMPORARY);
+            finalSnapshot = new TreeSnapshot(name, spec.strategy(), false, infos());
+            emit(new SupervisorEvent.SupervisorTerminated(name, reason));
+            LOG.info("supervisor '{}': terminated, reason={}", name, reason);
+            if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException jvmShuttingDown) {
+                    // nothing to remove while the JVM exits
+                }
+            }
+            loopDone = true;
+            termination.complete(reason);
+        });
+        return termination;
+    }
+
+    // ------------------------------------------------------------------ API
+
+    @Override public String name() { return name; }
+
+    @Override public CompletableFuture<Void> startChild(ChildSpec child) { return startChild(child, null); }
+
+    @Override
+    public CompletableFuture<Void> startChild(ChildSpec child, Object argument) {
+        return mutate(() -> {
+            Entry existing = byId.get(child.id());
+            if (existing != null) {
+                return CompletableFuture.failedFuture(existing.alive()
+                        ? new SupervisorException("already_started", "child '" + child.id() + "' is already running in '" + name + "'")
+                        : new SupervisorException("already_present", "child '" + child.id() + "' is already present in '" + name + "'"));
+            }
+            if (children.size() >= spec.maxChildren()) {
+                return CompletableFuture.failedFuture(new SupervisorException("max_children",
+                        "supervisor '" + name + "' already has maxChildren=" + spec.maxChildren() + " children"));
+            }
+            if (child.significant() && spec.autoShutdown() == AutoShutdown.NEVER) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("child '" + child.id()
+                        + "' is significant but supervisor '" + name + "' has autoShutdown NEVER"));
+            }
+            Entry e = new Entry(child, argument);
+            children.add(e);
+            byId.put(child.id(), e);
+            return startEntry(e).thenCompose(ok -> {
+                if (ok) return CompletableFuture.completedFuture(null);
+                remove(e);                                      // OTP: a failed start_child leaves no spec
+                return CompletableFuture.failedFuture(new SupervisorException("start_failed",
+                        "child '" + child.id() + "' failed to start: " + e.lastStartError, e.lastStartError));
+            });
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> terminateChild(String id) {
+        return mutate(() -> {
+            Entry e = byId.get(id);
+            if (e == null) return CompletableFuture.failedFuture(notFound(id));
+            return stopEntry(e).thenRun(() -> { if (e.spec.restart() == Restart.TEMPORARY) remove(e); });
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> restartChild(String id) {
+        return mutate(() -> {
+            Entry e = byId.get(id);
+            if (e == null) return CompletableFuture.failedFuture(notFound(id));
+            if (e.alive()) return CompletableFuture.failedFuture(new SupervisorException("running", "child '" + id + "' is running"));
+            if (e.state == ChildState.RESTARTING) {
+                return CompletableFuture.failedFuture(new SupervisorException("restarting", "child '" + id + "' is restarting"));
+            }
+            e.circuit = CircuitState.CLOSED;
+            return startEntry(e).thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null)
+                    : CompletableFuture.failedFuture(new SupervisorException("start_failed",
+                            "child '" + id + "' failed to start: " + e.lastStartError, e.lastStartError)));
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteChild(String id) {
+        return mutate(() -> {
+            Entry e = byId.get(id);
+            if (e == null) return CompletableFuture.failedFuture(notFound(id));
+            if (e.alive()) return CompletableFuture.failedFuture(new SupervisorException("running", "child '" + id + "' is running"));
+            if (e.state == ChildState.RESTARTING) {
+                return CompletableFuture.failedFuture(new SupervisorException("restarting", "child '" + id + "' is restarting"));
+            }
+            e.cancelTimer();
+            remove(e);
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    private SupervisorException notFound(String id) {
+        return new SupervisorException("not_found", "no child '" + id + "' in supervisor '" + name + "'");
+    }
+
+    @Override
+    public CompletableFuture<List<ChildInfo>> whichChildren() {
+        return call(() -> CompletableFuture.completedFuture(infos()));
+    }
+
+    private List<ChildInfo> infos() {
+        long now = clock.nanoTime();
+        List<ChildInfo> out = new ArrayList<>(children.size());
+        for (Entry e : children) {
+            out.add(new ChildInfo(e.spec.id(), e.spec.type(), e.spec.restart(), e.state, e.restarts,
+                    Optional.ofNullable(e.lastExit), e.circuit,
+                    e.nextRestartAt >= 0 ? Optional.of(Duration.ofNanos(Math.max(0, e.nextRestartAt - now))) : Optional.empty(),
+                    Optional.empty()));
+        }
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<ChildCounts> countChildren() {
+        return call(() -> {
+            int active = 0, sups = 0;
+            for (Entry e : children) {
+                if (e.alive()) active++;
+                if (e.spec.type() == ChildType.SUPERVISOR) sups++;
+            }
+            return CompletableFuture.completedFuture(new ChildCounts(children.size(), active, sups, children.size() - sups));
+        });
+    }
+
+    @Override
+    public CompletableFuture<TreeSnapshot> snapshot() {
+        TreeSnapshot last = finalSnapshot;
+        if (last != null) return CompletableFuture.completedFuture(last);
+        return call(() -> {
+            List<ChildInfo> flat = infos();
+            List<CompletableFuture<ChildInfo>> parts = new ArrayList<>();
+            for (int i = 0; i < children.size(); i++) {
+                ChildInfo info = flat.get(i);
+                Entry e = children.get(i);
+                if (e.running instanceof NestedHandle n) {
+                    parts.add(n.supervisor().snapshot().thenApply(t -> new ChildInfo(info.id(), info.type(), info.restart(),
+                            info.state(), info.restarts(), info.lastExit(), info.circuit(), info.nextRestartIn(), Optional.of(t))));
+                } else {
+                    parts.add(CompletableFuture.completedFuture(info));
+                }
+            }
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> new TreeSnapshot(name, spec.strategy(), !terminating,
+                            parts.stream().map(CompletableFuture::join).toList()));
+        });
+    }
+
+    @Override
+    public CompletableFuture<ExitReason> stop() {
+        if (loopDone) return termination;
+        post(() -> terminate(ExitReason.SHUTDOWN));
+        return termination.copy();
+    }
+
+    @Override
+    public CompletableFuture<ExitReason> termination() { return termination.copy(); }
+
+    /** A running child that is a supervisor, so that snapshots can descend into it. */
+    public interface NestedHandle extends RunningChild {
+        Supervisor supervisor();
+    }
+
+    // ------------------------------------------------------------------ per-child state
+
+    private final class Entry {
+        final ChildSpec spec;
+        final Object argument;
+        ChildState state = ChildState.STOPPED;
+        RunningChild running;
+        CompletableFuture<RunningChild> pendingStart;
+        CompletableFuture<Void> stopDone;
+        Scheduler.Cancellable timer;
+        long incarnation;
+        long startedAt = -1;
+        long nextRestartAt = -1;
+        int restarts;
+        int attempt;
+        ExitReason lastExit;
+        Throwable lastStartError;
+        CircuitState circuit = CircuitState.CLOSED;
+
+        Entry(ChildSpec spec, Object argument) {
+            this.spec = spec;
+            this.argument = argument;
+        }
+
+        boolean alive() { return running != null || pendingStart != null; }
+
+        void cancelTimer() {
+            if (timer != null) { timer.cancel(); timer = null; }
+        }
+
+        @Override public String toString() { return spec.id(); }
+    }
+}

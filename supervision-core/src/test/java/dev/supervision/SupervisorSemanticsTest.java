@@ -1,0 +1,322 @@
+package dev.supervision;
+
+import static dev.supervision.TestChildren.info;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SupervisorSemanticsTest {
+    private final ManualScheduler clock = new ManualScheduler();
+    private final TestChildren t = new TestChildren();
+    private Supervisor sup;
+
+    private SupervisorSpec.Builder spec(String name) {
+        return SupervisorSpec.builder(name).scheduler(clock).shutdownHook(false).listener(t.events::add);
+    }
+
+    @AfterEach
+    void stop() {
+        if (sup != null) sup.stop(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void startsChildrenInOrderAndStopsThemInReverse() {
+        sup = Supervisor.start(spec("s").child(t.worker("a")).child(t.worker("b")).child(t.worker("c")).build());
+        await().until(() -> t.log.size() == 3);
+        assertThat(t.log).containsExactly("start:a", "start:b", "start:c");
+        sup.stop().join();
+        assertThat(t.log.subList(3, 6)).containsExactly("stop:c", "stop:b", "stop:a");
+    }
+
+    @Test
+    void failedStartStopsTheStartedChildrenInReverseAndFailsWithTheCause() {
+        ChildSpec bad = ChildSpec.builder("bad", ctx -> CompletableFuture.failedFuture(new IllegalStateException("port taken")),
+                ChildType.WORKER).build();
+        assertThatThrownBy(() -> Supervisor.start(spec("s").child(t.worker("a")).child(t.worker("b")).child(bad)
+                .child(t.worker("never")).build()))
+                .isInstanceOf(CompletionException.class).cause()
+                .isInstanceOf(SupervisorException.class).hasMessageContaining("'bad'").hasMessageContaining("port taken");
+        assertThat(t.log).containsExactly("start:a", "start:b", "stop:b", "stop:a");
+    }
+
+    @Test
+    void restartsOnlyTheFailedChildUnderOneForOne() {
+        sup = Supervisor.start(spec("s").intensity(10, Duration.ofSeconds(5))
+                .child(t.worker("a")).child(t.worker("b")).child(t.worker("c")).build());
+        t.awaitStarts(sup, "c", 1);
+        t.crash("b");
+        t.awaitStarts(sup, "b", 2);
+        assertThat(t.starts("a")).isEqualTo(1);
+        assertThat(t.starts("c")).isEqualTo(1);
+        assertThat(info(sup, "b").restarts()).isEqualTo(1);
+        assertThat(info(sup, "b").lastExit()).get().isInstanceOf(ExitReason.Failure.class);
+    }
+
+    @Test
+    void restartsAllChildrenUnderOneForAllStoppingOthersInReverse() {
+        sup = Supervisor.start(spec("s").strategy(Strategy.ONE_FOR_ALL).intensity(10, Duration.ofSeconds(5))
+                .child(t.worker("a")).child(t.worker("b")).child(t.worker("c")).build());
+        t.awaitStarts(sup, "c", 1);
+        t.clearLog();
+        t.crash("b");
+        t.awaitStarts(sup, "c", 2);
+        assertThat(t.log).containsExactly("stop:b", "stop:c", "stop:a", "start:a", "start:b", "start:c");
+    }
+
+    @Test
+    void restForOneRestartsTheFailedChildAndItsSuccessorsInOrder() {
+        sup = Supervisor.start(spec("s").strategy(Strategy.REST_FOR_ONE).intensity(10, Duration.ofSeconds(5))
+                .child(t.worker("a")).child(t.worker("b")).child(t.worker("c")).child(t.worker("d")).build());
+        t.awaitStarts(sup, "d", 1);
+        t.clearLog();
+        t.crash("b");
+        t.awaitStarts(sup, "d", 2);
+        assertThat(t.log).containsExactly("stop:b", "stop:d", "stop:c", "start:b", "start:c", "start:d");
+        assertThat(t.starts("a")).isEqualTo(1);
+    }
+
+    @Test
+    void intensityExactlyAtTheLimitKeepsRestarting() {
+        sup = Supervisor.start(spec("s").intensity(3, Duration.ofSeconds(5)).child(t.worker("a")).build());
+        for (int i = 1; i <= 3; i++) {
+            t.awaitStarts(sup, "a", i);
+            clock.advance(Duration.ofSeconds(1));
+            t.crash("a");
+        }
+        t.awaitStarts(sup, "a", 4);
+        assertThat(sup.termination()).isNotDone();
+    }
+
+    @Test
+    void intensityOneOverTheLimitShutsTheSupervisorDown() {
+        sup = Supervisor.start(spec("s").intensity(3, Duration.ofSeconds(5)).child(t.worker("a")).child(t.worker("b")).build());
+        for (int i = 1; i <= 4; i++) {
+            t.awaitStarts(sup, "a", i);
+            clock.advance(Duration.ofSeconds(1));
+            t.crash("a");
+        }
+        ExitReason r = sup.termination().join();
+        assertThat(r).isEqualTo(new ExitReason.Shutdown("reached_max_restart_intensity"));
+        assertThat(t.events).anyMatch(e -> e instanceof SupervisorEvent.IntensityExceeded ie && ie.child().equals("a"));
+        assertThat(t.log).endsWith("stop:b");
+        sup = null;
+    }
+
+    @Test
+    void restartsOlderThanThePeriodSlideOutOfTheWindow() {
+        sup = Supervisor.start(spec("s").intensity(1, Duration.ofSeconds(5)).child(t.worker("a")).build());
+        for (int i = 1; i <= 5; i++) {
+            t.awaitStarts(sup, "a", i);
+            clock.advance(Duration.ofSeconds(6));
+            t.crash("a");
+        }
+        t.awaitStarts(sup, "a", 6);
+        assertThat(sup.termination()).isNotDone();
+    }
+
+    @Test
+    void escalatesThroughTwoLevels() {
+        SupervisorSpec leaf = spec("leaf").intensity(0, Duration.ofSeconds(5)).child(t.worker("w")).build();
+        SupervisorSpec mid = spec("mid").intensity(0, Duration.ofSeconds(5)).child(ChildSpec.supervisor(leaf)).build();
+        sup = Supervisor.start(spec("root").intensity(0, Duration.ofSeconds(5))
+                .child(ChildSpec.supervisor(mid)).child(t.worker("sibling")).build());
+        t.awaitStarts(sup, "sibling", 1);
+        t.crash("w");
+        assertThat(sup.termination().join()).isEqualTo(new ExitReason.Shutdown("reached_max_restart_intensity"));
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.IntensityExceeded)
+                .extracting(SupervisorEvent::supervisor).containsExactly("leaf", "mid", "root");
+        sup = null;
+    }
+
+    @Test
+    void transientChildIsRestartedOnlyAfterAFailure() {
+        sup = Supervisor.start(spec("s").intensity(10, Duration.ofSeconds(5))
+                .child(t.worker("a").restart(Restart.TRANSIENT)).build());
+        t.awaitStarts(sup, "a", 1);
+        t.crash("a");
+        t.awaitStarts(sup, "a", 2);
+        t.finish("a");
+        await().until(() -> info(sup, "a").state() == ChildState.STOPPED);
+        assertThat(t.starts("a")).isEqualTo(2);
+        assertThat(info(sup, "a").lastExit()).contains(ExitReason.NORMAL);
+    }
+
+    @Test
+    void temporaryChildIsNeverRestartedAndItsSpecIsDropped() {
+        sup = Supervisor.start(spec("s").child(t.worker("a").restart(Restart.TEMPORARY)).child(t.worker("b")).build());
+        t.awaitStarts(sup, "b", 1);
+        t.crash("a");
+        await().until(() -> sup.whichChildren().join().size() == 1);
+        assertThat(t.starts("a")).isEqualTo(1);
+        assertThat(sup.countChildren().join()).isEqualTo(new Supervisor.ChildCounts(1, 1, 0, 1));
+    }
+
+    @Test
+    void anySignificantChildExitingShutsTheSupervisorDown() {
+        sup = Supervisor.start(spec("s").autoShutdown(AutoShutdown.ANY_SIGNIFICANT)
+                .child(t.worker("job").restart(Restart.TRANSIENT).significant(true)).child(t.worker("helper")).build());
+        t.awaitStarts(sup, "helper", 1);
+        t.finish("job");
+        assertThat(sup.termination().join()).isEqualTo(new ExitReason.Shutdown("auto_shutdown"));
+        sup = null;
+    }
+
+    @Test
+    void allSignificantWaitsForTheLastSignificantChild() {
+        sup = Supervisor.start(spec("s").autoShutdown(AutoShutdown.ALL_SIGNIFICANT)
+                .child(t.worker("j1").restart(Restart.TRANSIENT).significant(true))
+                .child(t.worker("j2").restart(Restart.TEMPORARY).significant(true)).build());
+        t.awaitStarts(sup, "j2", 1);
+        t.finish("j1");
+        await().until(() -> info(sup, "j1").state() == ChildState.STOPPED);
+        assertThat(sup.termination()).isNotDone();
+        t.finish("j2");
+        assertThat(sup.termination().join()).isEqualTo(new ExitReason.Shutdown("auto_shutdown"));
+        sup = null;
+    }
+
+    @Test
+    void dynamicChildrenRespectMaxChildrenAndGetTheirArgument() {
+        sup = Supervisor.start(spec("pool").maxChildren(2).build());
+        List<Object> args = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Worker w = ctx -> { args.add(ctx.argument()); Thread.currentThread().join(); };
+        sup.startChild(ChildSpec.worker("w1", w).build(), "job-1").join();
+        sup.startChild(ChildSpec.worker("w2", w).build(), "job-2").join();
+        assertThatThrownBy(() -> sup.startChild(ChildSpec.worker("w3", w).build()).join())
+                .cause().isInstanceOf(SupervisorException.class).hasMessageContaining("maxChildren=2");
+        await().until(() -> args.size() == 2);
+        assertThat(args).containsExactlyInAnyOrder("job-1", "job-2");
+    }
+
+    @Test
+    void childManagementFollowsOtpErrorCases() {
+        sup = Supervisor.start(spec("s").child(t.worker("a")).build());
+        t.awaitStarts(sup, "a", 1);
+        assertThat(code(sup.startChild(t.worker("a").build()))).isEqualTo("already_started");
+        assertThat(code(sup.restartChild("a"))).isEqualTo("running");
+        assertThat(code(sup.deleteChild("a"))).isEqualTo("running");
+        assertThat(code(sup.terminateChild("zz"))).isEqualTo("not_found");
+        sup.terminateChild("a").join();
+        assertThat(info(sup, "a").state()).isEqualTo(ChildState.STOPPED);
+        assertThat(code(sup.startChild(t.worker("a").build()))).isEqualTo("already_present");
+        sup.restartChild("a").join();
+        t.awaitStarts(sup, "a", 2);
+        sup.terminateChild("a").join();
+        sup.deleteChild("a").join();
+        assertThat(sup.whichChildren().join()).isEmpty();
+    }
+
+    private static String code(CompletableFuture<?> f) {
+        try {
+            f.join();
+            return "ok";
+        } catch (CompletionException e) {
+            return ((SupervisorException) e.getCause()).code();
+        }
+    }
+
+    @Test
+    void backoffDelaysRestartsOnTheClockAndResetsAfterStableUptime() {
+        sup = Supervisor.start(spec("s").intensity(100, Duration.ofSeconds(5)).child(t.worker("a")
+                .backoff(Backoff.exponential(Duration.ofSeconds(2), Duration.ofSeconds(8)).resetAfter(Duration.ofSeconds(30)))).build());
+        long[] expected = {2, 4, 8, 8};
+        for (int i = 0; i < expected.length; i++) {
+            t.awaitStarts(sup, "a", i + 1);
+            t.crash("a");
+            int n = i;
+            await().until(() -> info(sup, "a").state() == ChildState.RESTARTING && info(sup, "a").nextRestartIn().isPresent());
+            assertThat(info(sup, "a").nextRestartIn()).contains(Duration.ofSeconds(expected[n]));
+            clock.advance(Duration.ofSeconds(expected[n]).minusMillis(1));
+            assertThat(t.starts("a")).isEqualTo(n + 1);
+            clock.advance(Duration.ofMillis(1));
+        }
+        t.awaitStarts(sup, "a", 5);
+        clock.advance(Duration.ofSeconds(30));
+        t.crash("a");
+        await().until(() -> info(sup, "a").nextRestartIn().isPresent());
+        assertThat(info(sup, "a").nextRestartIn()).contains(Duration.ofSeconds(2));
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.RestartScheduled)
+                .extracting(e -> ((SupervisorEvent.RestartScheduled) e).delay().toSeconds())
+                .containsExactly(2L, 4L, 8L, 8L, 2L);
+    }
+
+    @Test
+    void circuitBreakerOpensHalfOpensAndClosesInsteadOfEscalating() {
+        sup = Supervisor.start(spec("s").intensity(1, Duration.ofSeconds(5))
+                .giveUp(GiveUp.circuitBreaker(Duration.ofSeconds(60), Duration.ofSeconds(30)))
+                .child(t.worker("llm")).child(t.worker("router")).build());
+        t.awaitStarts(sup, "llm", 1);
+        t.crash("llm");
+        t.awaitStarts(sup, "llm", 2);
+        t.crash("llm");
+        await().until(() -> info(sup, "llm").circuit() == CircuitState.OPEN);
+        assertThat(info(sup, "llm").state()).isEqualTo(ChildState.FAILED);
+        assertThat(info(sup, "llm").nextRestartIn()).contains(Duration.ofSeconds(60));
+        assertThat(info(sup, "router").state()).isEqualTo(ChildState.RUNNING);
+        clock.advance(Duration.ofSeconds(60));
+        t.awaitStarts(sup, "llm", 3);
+        assertThat(info(sup, "llm").circuit()).isEqualTo(CircuitState.HALF_OPEN);
+        t.crash("llm");                                             // the trial dies: open again
+        await().until(() -> info(sup, "llm").circuit() == CircuitState.OPEN);
+        clock.advance(Duration.ofSeconds(60));
+        t.awaitStarts(sup, "llm", 4);
+        clock.advance(Duration.ofSeconds(30));
+        await().until(() -> info(sup, "llm").circuit() == CircuitState.CLOSED);
+        assertThat(sup.termination()).isNotDone();
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.CircuitOpened).hasSize(2);
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.CircuitClosed).hasSize(1);
+    }
+
+    @Test
+    void aChildIgnoringInterruptsIsReportedAbandonedAndDoesNotHangTheStop() {
+        java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
+        Worker stubborn = ctx -> {
+            while (!release.get()) {
+                try {
+                    Thread.sleep(Duration.ofMillis(5));   // the behaviour under test: swallow every interrupt
+                } catch (InterruptedException ignored) {
+                    // deliberately ignored
+                }
+            }
+        };
+        sup = Supervisor.start(spec("s").child(ChildSpec.worker("stubborn", stubborn).shutdown(Shutdown.brutalKill())).build());
+        CompletableFuture<ExitReason> stopped = sup.stop();
+        await().until(() -> clock.pending() > 0);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(stopped.join()).isEqualTo(ExitReason.SHUTDOWN);
+        assertThat(t.events).anyMatch(e -> e instanceof SupervisorEvent.ChildAbandoned a && a.child().equals("stubborn"));
+        release.set(true);
+        sup = null;
+    }
+
+    @Test
+    void aSlowStartDoesNotFreezeQueriesOrStopAndTimesOut() {
+        CompletableFuture<dev.supervision.spi.RunningChild> never = new CompletableFuture<>();
+        sup = Supervisor.start(spec("s").build());
+        CompletableFuture<Void> adding = sup.startChild(ChildSpec.builder("slow", ctx -> never, ChildType.WORKER)
+                .startTimeout(Duration.ofMinutes(5)).build());
+        await().until(() -> sup.whichChildren().join().stream().anyMatch(c -> c.state() == ChildState.STARTING));
+        assertThat(sup.countChildren().join().specs()).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(5));
+        assertThatThrownBy(adding::join).hasMessageContaining("did not start within PT5M");
+        assertThat(never).isCancelled();
+    }
+
+    @Test
+    void snapshotRendersTheTree() {
+        sup = Supervisor.start(spec("root").child(t.worker("a"))
+                .child(ChildSpec.supervisor(spec("sub").child(t.worker("b")).build())).build());
+        t.awaitStarts(sup, "a", 1);
+        await().until(() -> t.starts("b") == 1);
+        String text = sup.snapshot().join().render();
+        assertThat(text).contains("root [ONE_FOR_ONE]").contains("  - a RUNNING").contains("    sub [ONE_FOR_ONE]")
+                .contains("      - b RUNNING");
+    }
+}
