@@ -60,7 +60,7 @@ public final class SupervisorRuntime implements Supervisor {
     private final List<Entry> children = new ArrayList<>();
     private final Map<String, Entry> byId = new HashMap<>();
     private final ArrayDeque<Long> restartTimes = new ArrayDeque<>();
-    private final ArrayDeque<Supplier<CompletableFuture<Void>>> ops = new ArrayDeque<>();
+    private final ArrayDeque<Op> ops = new ArrayDeque<>();
     private boolean opRunning;
     private boolean terminating;
     private final CompletableFuture<ExitReason> termination = new CompletableFuture<>();
@@ -131,6 +131,7 @@ public final class SupervisorRuntime implements Supervisor {
                 answer.completeExceptionally(t);
             }
         });
+        if (loopDone) answer.completeExceptionally(terminated());   // raced with termination: never run
         return answer;
     }
 
@@ -138,28 +139,32 @@ public final class SupervisorRuntime implements Supervisor {
         return call(() -> {
             if (terminating) return CompletableFuture.failedFuture(terminated());
             CompletableFuture<T> result = new CompletableFuture<>();
-            enqueueOp(() -> {
+            ops.add(new Op(() -> {
                 CompletableFuture<T> f;
                 try { f = body.get(); } catch (Throwable t) { f = CompletableFuture.failedFuture(t); }
                 f.whenComplete((v, e) -> { if (e != null) result.completeExceptionally(unwrap(e)); else result.complete(v); });
                 return f.handle((v, e) -> null);
-            });
+            }, result));
+            pump();
             return result;
         });
     }
 
+    /** A step run alone; {@code caller} is the API call waiting for it, failed if the op is dropped. */
+    private record Op(Supplier<CompletableFuture<Void>> body, CompletableFuture<?> caller) {}
+
     private void enqueueOp(Supplier<CompletableFuture<Void>> op) {
-        ops.add(op);
+        ops.add(new Op(op, null));
         pump();
     }
 
     private void pump() {
         if (opRunning || terminating || ops.isEmpty()) return;
         opRunning = true;
-        Supplier<CompletableFuture<Void>> op = ops.poll();
+        Op op = ops.poll();
         CompletableFuture<Void> f;
         try {
-            f = op.get();
+            f = op.body().get();
         } catch (Throwable t) {
             LOG.error("supervisor '{}': internal error in operation", name, t);
             f = CompletableFuture.completedFuture(null);
@@ -504,6 +509,7 @@ public final class SupervisorRuntime implements Supervisor {
     private CompletableFuture<ExitReason> terminate(ExitReason reason) {
         if (terminating) return termination;
         terminating = true;
+        for (Op op : ops) if (op.caller() != null) op.caller().completeExceptionally(terminated());
         ops.clear();
         for (Entry e : children) { e.cancelTimer(); }
         stopInReverse(new ArrayList<>(children)).whenComplete((v, x) -> {

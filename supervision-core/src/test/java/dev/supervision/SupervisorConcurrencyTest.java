@@ -1,0 +1,91 @@
+package dev.supervision;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.supervision.spi.RunningChild;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class SupervisorConcurrencyTest {
+
+    /** A child whose exit the test triggers from any thread. */
+    static final class Remote implements RunningChild {
+        final CompletableFuture<ExitReason> exit = new CompletableFuture<>();
+
+        @Override public CompletionStage<ExitReason> exit() { return exit; }
+
+        @Override public void requestStop() { exit.complete(ExitReason.SHUTDOWN); }
+
+        @Override public boolean kill() { exit.complete(ExitReason.SHUTDOWN); return true; }
+    }
+
+    @Test
+    void thousandChildrenCrashingConcurrentlyLeaveAConsistentTree() throws Exception {
+        int n = 1000;
+        Map<String, Remote> current = new ConcurrentHashMap<>();
+        AtomicInteger starts = new AtomicInteger();
+        SupervisorSpec.Builder b = SupervisorSpec.builder("big").shutdownHook(false)
+                .intensity(10 * n, Duration.ofSeconds(5)).scheduler(new ManualScheduler());
+        for (int i = 0; i < n; i++) {
+            String id = "c" + i;
+            b.child(ChildSpec.builder(id, ctx -> {
+                Remote r = new Remote();
+                current.put(id, r);
+                starts.incrementAndGet();
+                return CompletableFuture.completedFuture(r);
+            }, ChildType.WORKER));
+        }
+        try (Supervisor sup = Supervisor.start(b.build())) {
+            List<Remote> first = IntStream.range(0, n).mapToObj(i -> current.get("c" + i)).toList();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> crashers = IntStream.range(0, 8).mapToObj(t -> Thread.ofPlatform().start(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = t; i < n; i += 8) first.get(i).exit.complete(new ExitReason.Failure(new RuntimeException("crash " + i)));
+            })).toList();
+            go.countDown();
+            for (Thread t : crashers) t.join();
+            await().atMost(Duration.ofSeconds(30)).until(() -> starts.get() == 2 * n
+                    && sup.countChildren().join().active() == n);
+            List<ChildInfo> infos = sup.whichChildren().join();
+            assertThat(infos).hasSize(n).allSatisfy(c -> {
+                assertThat(c.state()).isEqualTo(ChildState.RUNNING);
+                assertThat(c.restarts()).isEqualTo(1);
+                assertThat(c.lastExit()).get().isInstanceOf(ExitReason.Failure.class);
+            });
+            assertThat(infos).extracting(ChildInfo::id).containsExactlyElementsOf(IntStream.range(0, n).mapToObj(i -> "c" + i).toList());
+            assertThat(sup.countChildren().join()).isEqualTo(new Supervisor.ChildCounts(n, n, 0, n));
+        }
+    }
+
+    @Test
+    void stopDuringASlowStartDoesNotWaitForTheStart() {
+        CompletableFuture<RunningChild> never = new CompletableFuture<>();
+        Supervisor sup = Supervisor.start(SupervisorSpec.builder("s").shutdownHook(false).scheduler(new ManualScheduler()).build());
+        sup.startChild(ChildSpec.builder("slow", ctx -> never, ChildType.WORKER).build());
+        await().until(() -> sup.whichChildren().join().stream().anyMatch(c -> c.state() == ChildState.STARTING));
+        assertThat(sup.stop().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).join()).isEqualTo(ExitReason.SHUTDOWN);
+        assertThat(never).isCancelled();
+    }
+
+    @Test
+    void callsAfterTerminationFailWithTerminated() {
+        Supervisor sup = Supervisor.start(SupervisorSpec.builder("s").shutdownHook(false).build());
+        sup.stop().join();
+        assertThat(sup.whichChildren()).failsWithin(Duration.ofSeconds(5))
+                .withThrowableThat().havingCause().isInstanceOf(SupervisorException.class).withMessageContaining("terminated");
+        assertThat(sup.snapshot().join().running()).isFalse();
+    }
+}
