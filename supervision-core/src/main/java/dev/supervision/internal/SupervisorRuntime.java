@@ -390,7 +390,13 @@ public final class SupervisorRuntime implements Supervisor {
             case TEMPORARY -> false;
         };
         e.state = restart ? ChildState.RESTARTING : ChildState.STOPPED;
-        enqueueOp(() -> restart ? restartAfterExit(e) : settleWithoutRestart(e));
+        long inc = e.incarnation;
+        enqueueOp(() -> {
+            // OTP ignores an exit from a pid it no longer has: a group restart that ran meanwhile
+            // already started a new incarnation of this child.
+            if (e.incarnation != inc || !byId.containsKey(e.spec.id())) return CompletableFuture.completedFuture(null);
+            return restart ? restartAfterExit(e) : settleWithoutRestart(e);
+        });
     }
 
     private CompletableFuture<Void> settleWithoutRestart(Entry e) {
