@@ -88,4 +88,30 @@ class SupervisorConcurrencyTest {
                 .withThrowableThat().havingCause().isInstanceOf(SupervisorException.class).withMessageContaining("terminated");
         assertThat(sup.snapshot().join().running()).isFalse();
     }
+
+    @Test
+    void simultaneousCrashesUnderOneForAllRestartTheGroupOnce() {
+        Map<String, Remote> current = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> starts = new ConcurrentHashMap<>();
+        SupervisorSpec.Builder b = SupervisorSpec.builder("all").shutdownHook(false).strategy(Strategy.ONE_FOR_ALL)
+                .intensity(1, Duration.ofSeconds(5)).scheduler(new ManualScheduler());
+        for (String id : List.of("a", "b", "c")) {
+            b.child(ChildSpec.builder(id, ctx -> {
+                Remote r = new Remote();
+                current.put(id, r);
+                starts.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+                return CompletableFuture.completedFuture(r);
+            }, ChildType.WORKER));
+        }
+        try (Supervisor sup = Supervisor.start(b.build())) {
+            Remote a = current.get("a");
+            Remote c = current.get("c");
+            a.exit.complete(new ExitReason.Failure(new RuntimeException("a")));
+            c.exit.complete(new ExitReason.Failure(new RuntimeException("c")));
+            await().until(() -> starts.values().stream().allMatch(n -> n.get() == 2)
+                    && sup.countChildren().join().active() == 3);
+            assertThat(sup.termination()).isNotDone();
+            assertThat(sup.whichChildren().join()).extracting(ChildInfo::state).containsOnly(ChildState.RUNNING);
+        }
+    }
 }

@@ -319,4 +319,26 @@ class SupervisorSemanticsTest {
         assertThat(text).contains("root [ONE_FOR_ONE]").contains("  - a RUNNING").contains("    sub [ONE_FOR_ONE]")
                 .contains("      - b RUNNING");
     }
+
+    @Test
+    void serviceIsStartedRestartedAfterReportingAFailureAndStoppedPolitely() {
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<java.util.function.Consumer<Throwable>> fail = new java.util.concurrent.atomic.AtomicReference<>();
+        Service http = new Service() {
+            @Override public void start(java.util.function.Consumer<Throwable> onFailure) {
+                calls.add("start");
+                fail.set(onFailure);
+            }
+
+            @Override public void stop() { calls.add("stop"); }
+        };
+        sup = Supervisor.start(spec("s").child(ChildSpec.service("http", http)).build());
+        assertThat(info(sup, "http").state()).isEqualTo(ChildState.RUNNING);
+        fail.get().accept(new java.io.IOException("socket closed"));
+        await().until(() -> calls.size() == 2 && info(sup, "http").state() == ChildState.RUNNING);
+        assertThat(info(sup, "http").lastExit()).get().asString().contains("socket closed");
+        sup.stop().join();
+        assertThat(calls).containsExactly("start", "start", "stop");
+        sup = null;
+    }
 }
