@@ -78,4 +78,11 @@ class ChildSpecValidationTest {
         assertThat(a.restart()).isEqualTo(Restart.PERMANENT);
         assertThat(b.restart()).isEqualTo(Restart.TEMPORARY);
     }
+
+    @Test
+    void rejectsAMissingStart() {
+        assertThatThrownBy(() -> ChildSpec.worker("w", null)).hasMessageContaining("worker must not be null").hasMessageContaining("'w'");
+        assertThatThrownBy(() -> ChildSpec.builder("p", null, ChildType.WORKER).build())
+                .hasMessageContaining("child 'p'").hasMessageContaining("start must not be null");
+    }
 }
