@@ -55,6 +55,8 @@ public final class SupervisorRuntime implements Supervisor {
     private final MpscUnboundedAtomicArrayQueue<Runnable> mailbox = new MpscUnboundedAtomicArrayQueue<>(256);
     private final Thread loop;
     private volatile boolean loopDone;
+    /** Messages the loop posted to itself; loop-confined. */
+    private final ArrayDeque<Runnable> local = new ArrayDeque<>();
 
     // ---- loop-confined state ----
     private final List<Entry> children = new ArrayList<>();
@@ -89,14 +91,25 @@ public final class SupervisorRuntime implements Supervisor {
 
     // ------------------------------------------------------------------ loop
 
+    /**
+     * Queues {@code r} for the loop. Messages the loop sends itself (the completion of a step it just
+     * ran) go to a loop-local queue without the MPSC hand-off and wake-up.
+     */
     private void post(Runnable r) {
+        if (Thread.currentThread() == loop) {
+            local.add(r);
+            return;
+        }
         mailbox.offer(r);
         LockSupport.unpark(loop);
     }
 
     private void runLoop() {
         while (!loopDone) {
-            Runnable r = mailbox.relaxedPoll();
+            Runnable r = local.poll();
+            // poll(), not relaxedPoll(): relaxedPoll() may answer null while a producer is between
+            // claiming a slot and filling it, and a stress test showed a lost wake-up with it.
+            if (r == null) r = mailbox.poll();
             if (r == null) {
                 LockSupport.park(this);
                 continue;
@@ -328,11 +341,21 @@ public final class SupervisorRuntime implements Supervisor {
             case Shutdown.BrutalKill b -> forceKill(e, rc);
             case Shutdown.Timeout t -> {
                 rc.requestStop();
-                e.timer = clock.schedule(t.timeout(), () -> post(() -> { if (e.running == rc) forceKill(e, rc); }));
+                if (!isDone(rc.exit())) {       // no timer for a child that stopped at once
+                    e.timer = clock.schedule(t.timeout(), () -> post(() -> { if (e.running == rc) forceKill(e, rc); }));
+                }
             }
             case Shutdown.Infinity i -> rc.requestStop();
         }
         return done;
+    }
+
+    private static boolean isDone(CompletionStage<?> stage) {
+        try {
+            return stage.toCompletableFuture().isDone();
+        } catch (UnsupportedOperationException notAFuture) {
+            return false;
+        }
     }
 
     private void forceKill(Entry e, RunningChild rc) {
