@@ -259,6 +259,8 @@ public final class SupervisorRuntime implements Supervisor {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         if (terminating) { result.complete(false); return result; }
         e.cancelTimer();
+        e.restartPending = false;
+        e.scheduledBy = null;
         e.incarnation++;
         e.state = ChildState.STARTING;
         e.nextRestartAt = -1;
@@ -322,6 +324,8 @@ public final class SupervisorRuntime implements Supervisor {
     /** Stops one child per its shutdown spec; completes on the loop when it has exited or was abandoned. */
     private CompletableFuture<Void> stopEntry(Entry e) {
         e.cancelTimer();
+        if (e.restartPending) dropPendingRestart(e);
+        e.scheduledBy = null;
         e.nextRestartAt = -1;
         if (e.pendingStart != null) {           // a start in progress: give up on it; a late success is killed
             e.pendingStart.cancel(true);
@@ -469,23 +473,52 @@ public final class SupervisorRuntime implements Supervisor {
         trigger.attempt++;
         trigger.restarts++;
         emit(new SupervisorEvent.RestartScheduled(name, trigger.spec.id(), delay, trigger.attempt));
-        for (Entry g : group) g.state = ChildState.RESTARTING;
+        for (Entry g : group) {
+            g.state = ChildState.RESTARTING;
+            g.scheduledBy = trigger;
+        }
         if (delay.isZero()) return startGroup(trigger, group);
         long at = clock.nanoTime() + delay.toNanos();
         for (Entry g : group) g.nextRestartAt = at;
-        trigger.timer = clock.schedule(delay, () -> post(() -> enqueueOp(() -> startGroup(trigger, group))));
+        trigger.restartPending = true;
+        trigger.timer = clock.schedule(delay, () -> post(() -> enqueueOp(() -> {
+            trigger.restartPending = false;
+            return startGroup(trigger, group);
+        })));
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Starts, in order, the members of {@code group} that {@code trigger} still schedules: a member
+     * stopped, deleted or rescheduled by a later restart meanwhile is left alone.
+     */
     private CompletableFuture<Void> startGroup(Entry trigger, List<Entry> group) {
-        group.removeIf(g -> !byId.containsKey(g.spec.id()) || g.alive());
+        group.removeIf(g -> !byId.containsKey(g.spec.id()) || g.alive() || g.scheduledBy != trigger);
         return startInOrder(group, 0).thenCompose(failed -> {
             if (failed == null || terminating) return CompletableFuture.completedFuture(null);
             // OTP: a failed restart counts as a restart and is tried again with the rest of the group.
             List<Entry> rest = new ArrayList<>(group.subList(group.indexOf(failed), group.size()));
-            if (!addRestart()) return giveUp(failed);
-            return scheduleRestart(failed, rest);
+            if (addRestart()) return scheduleRestart(failed, rest);
+            rest.remove(failed);
+            return giveUp(failed).thenCompose(v -> {
+                // A circuit breaker isolates the failed child; the rest of its group still starts.
+                if (terminating) return CompletableFuture.completedFuture(null);
+                for (Entry r : rest) r.scheduledBy = failed;
+                return startGroup(failed, rest);
+            });
         });
+    }
+
+    /** Drops the group restart that {@code trigger}'s timer would have run (the trigger was stopped). */
+    private void dropPendingRestart(Entry trigger) {
+        trigger.restartPending = false;
+        for (Entry x : children) {
+            if (x.scheduledBy == trigger && !x.alive()) {
+                x.scheduledBy = null;
+                x.nextRestartAt = -1;
+                if (x.state == ChildState.RESTARTING) x.state = ChildState.STOPPED;
+            }
+        }
     }
 
     /** OTP's add_restart: sliding window, a restart at {@code now - period} still counts. */
@@ -718,6 +751,10 @@ public final class SupervisorRuntime implements Supervisor {
         long incarnation;
         long startedAt = -1;
         long nextRestartAt = -1;
+        /** The trigger whose pending group restart will start this child, if any. */
+        Entry scheduledBy;
+        /** This child's timer will run a group restart (its backoff delay is running). */
+        boolean restartPending;
         int restarts;
         int attempt;
         ExitReason lastExit;
