@@ -275,6 +275,29 @@ class SupervisorSemanticsTest {
     }
 
     @Test
+    void circuitBreakerIsolatesAChildThatFailsToRestartAndStillStartsTheRestOfItsGroup() {
+        java.util.concurrent.atomic.AtomicBoolean failDb = new java.util.concurrent.atomic.AtomicBoolean();
+        var dbStarter = t.worker("db").build().starter();
+        sup = Supervisor.start(spec("s").strategy(Strategy.ONE_FOR_ALL).intensity(1, Duration.ofSeconds(5))
+                .giveUp(GiveUp.circuitBreaker(Duration.ofSeconds(60), Duration.ofSeconds(30)))
+                .child(t.worker("api"))
+                .child(ChildSpec.builder("db", ctx -> failDb.get()
+                        ? CompletableFuture.failedFuture(new IllegalStateException("disk full")) : dbStarter.start(ctx), ChildType.WORKER))
+                .child(t.worker("cache")).build());
+        t.awaitStarts(sup, "cache", 1);
+        failDb.set(true);
+        t.crash("api");            // restart 1 (within intensity); db's restart fails: restart 2 opens db's circuit
+        t.awaitStarts(sup, "cache", 2);
+        assertThat(info(sup, "db").circuit()).isEqualTo(CircuitState.OPEN);
+        assertThat(info(sup, "db").state()).isEqualTo(ChildState.FAILED);
+        assertThat(info(sup, "api").state()).isEqualTo(ChildState.RUNNING);
+        assertThat(sup.termination()).isNotDone();
+        failDb.set(false);
+        clock.advance(Duration.ofSeconds(60));                      // half-open trial succeeds
+        await().until(() -> info(sup, "db").state() == ChildState.RUNNING);
+    }
+
+    @Test
     void aChildIgnoringInterruptsIsReportedAbandonedAndDoesNotHangTheStop() {
         java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
         Worker stubborn = ctx -> {
