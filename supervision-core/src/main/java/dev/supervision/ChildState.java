@@ -6,12 +6,12 @@ public enum ChildState {
     STARTING,
     /** Started and not exited. */
     RUNNING,
-    /** Exited; a restart is scheduled at {@link ChildInfo#nextRestartAt()}. */
+    /** Exited; a restart is scheduled at {@link ChildInfo#nextRestartIn()}. */
     RESTARTING,
     /** A stop was requested and the child has not exited yet. */
     STOPPING,
     /** Not running and no restart pending (terminated by request, transient after a normal exit, circuit open). */
     STOPPED,
-    /** Gave up: its start failed for good or its circuit is open. */
+    /** Gave up: its start failed, its circuit is open, or it exited with a {@link ExitReason.Fatal} reason. */
     FAILED
 }

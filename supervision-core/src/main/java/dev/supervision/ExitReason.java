@@ -8,6 +8,10 @@ import java.util.Objects;
  * <p>OTP mapping: {@link Normal} is {@code normal}; {@link Shutdown} is {@code shutdown} /
  * {@code {shutdown, Detail}} (a stop that was asked for, or a supervisor that gave up); everything
  * else is a {@link Failure}. A TRANSIENT child is restarted only after a {@link Failure}.
+ *
+ * <p>Beyond OTP, a child may classify its own exit: {@link RestartNow} (restart at once, no backoff,
+ * not counted toward the intensity) and {@link Fatal} (never restart, mark the child FAILED). OS
+ * process children use them for their restart-now and fatal exit-code sets.
  */
 public sealed interface ExitReason {
     /** Finished normally (a worker function returned). */
@@ -27,9 +31,29 @@ public sealed interface ExitReason {
         @Override public String toString() { return "failure: " + cause; }
     }
 
+    /**
+     * Exited asking to be restarted at once (for example an OS process exiting with a restart-now
+     * code). The child (and, per the strategy, its group) is restarted without backoff unless it is
+     * TEMPORARY; this restart is not counted toward the intensity. {@code detail} says why.
+     */
+    record RestartNow(String detail) implements ExitReason {
+        public RestartNow { Objects.requireNonNull(detail, "detail"); }
+        @Override public String toString() { return "restart requested: " + detail; }
+    }
+
+    /**
+     * Exited with a failure that a restart cannot fix (a configuration error, a fatal exit code): the
+     * child is never restarted, whatever its restart type, and is marked FAILED; its siblings are left
+     * alone and nothing is counted toward the intensity.
+     */
+    record Fatal(Throwable cause) implements ExitReason {
+        public Fatal { Objects.requireNonNull(cause, "cause"); }
+        @Override public String toString() { return "fatal: " + cause; }
+    }
+
     ExitReason NORMAL = new Normal();
     ExitReason SHUTDOWN = new Shutdown("");
 
     /** True for {@link Normal} and {@link Shutdown}: the exits after which a TRANSIENT child stays down. */
-    default boolean isNormalOrShutdown() { return !(this instanceof Failure); }
+    default boolean isNormalOrShutdown() { return this instanceof Normal || this instanceof Shutdown; }
 }

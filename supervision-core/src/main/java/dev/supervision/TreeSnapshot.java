@@ -21,6 +21,7 @@ public record TreeSnapshot(String name, Strategy strategy, boolean running, List
             c.lastExit().ifPresent(e -> sb.append(" last=").append(e));
             if (c.circuit() != CircuitState.CLOSED) sb.append(" circuit=").append(c.circuit());
             c.nextRestartIn().ifPresent(d -> sb.append(" next-in=").append(d));
+            c.details().ifPresent(d -> sb.append(' ').append(d.summary()));
             sb.append('\n');
             c.subtree().ifPresent(t -> t.render(sb, indent + "    "));
         }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class SupervisorConcurrencyTest {
 
     /** A child whose exit the test triggers from any thread. */
-    static final class Remote implements RunningChild {
+    static class Remote implements RunningChild {
         final CompletableFuture<ExitReason> exit = new CompletableFuture<>();
 
         @Override public CompletionStage<ExitReason> exit() { return exit; }

@@ -297,6 +297,63 @@ class SupervisorSemanticsTest {
         await().until(() -> info(sup, "db").state() == ChildState.RUNNING);
     }
 
+    /** Children whose exits the test decides; the latest incarnation of each id is kept. */
+    private final java.util.Map<String, SupervisorConcurrencyTest.Remote> remotes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, Integer> remoteStarts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private ChildSpec.Builder remote(String id) {
+        return ChildSpec.builder(id, ctx -> {
+            var r = new SupervisorConcurrencyTest.Remote();
+            remotes.put(id, r);
+            remoteStarts.merge(id, 1, Integer::sum);
+            return CompletableFuture.completedFuture(r);
+        }, ChildType.WORKER);
+    }
+
+    @Test
+    void restartNowExitRestartsAtOnceWithoutBackoffAndIsNotCounted() {
+        sup = Supervisor.start(spec("s").intensity(0, Duration.ofSeconds(5))     // any counted restart gives up
+                .child(remote("server").backoff(new Backoff.Fixed(Duration.ofSeconds(10)))).build());
+        for (int i = 1; i <= 5; i++) {
+            int starts = i;
+            remotes.get("server").exit.complete(new ExitReason.RestartNow("exit code 42"));
+            await().until(() -> remoteStarts.get("server") == starts + 1 && info(sup, "server").state() == ChildState.RUNNING);
+        }
+        assertThat(info(sup, "server").restarts()).isEqualTo(5);
+        assertThat(info(sup, "server").lastExit()).contains(new ExitReason.RestartNow("exit code 42"));
+        assertThat(sup.termination()).isNotDone();
+        assertThat(clock.pending()).isZero();                                    // no backoff timer
+    }
+
+    @Test
+    void fatalExitIsNeverRestartedMarksTheChildFailedAndLeavesSiblingsAlone() {
+        sup = Supervisor.start(spec("s").strategy(Strategy.ONE_FOR_ALL).intensity(0, Duration.ofSeconds(5))
+                .child(remote("trainer")).child(remote("exporter")).build());
+        IllegalArgumentException cause = new IllegalArgumentException("unknown flag --foo");
+        remotes.get("trainer").exit.complete(new ExitReason.Fatal(cause));
+        await().until(() -> info(sup, "trainer").state() == ChildState.FAILED);
+        assertThat(info(sup, "trainer").lastExit()).contains(new ExitReason.Fatal(cause));
+        assertThat(info(sup, "exporter").state()).isEqualTo(ChildState.RUNNING);
+        assertThat(remoteStarts).containsEntry("trainer", 1).containsEntry("exporter", 1);
+        assertThat(sup.termination()).isNotDone();
+        sup.restartChild("trainer").join();                                      // an operator may retry by hand
+        assertThat(info(sup, "trainer").state()).isEqualTo(ChildState.RUNNING);
+    }
+
+    @Test
+    void childDetailsAndIncarnationAppearInInfoAndRender() {
+        sup = Supervisor.start(spec("s").child(ChildSpec.builder("proc", ctx -> CompletableFuture.completedFuture(
+                new SupervisorConcurrencyTest.Remote() {
+                    @Override public java.util.Optional<ChildDetails> details() {
+                        return java.util.Optional.of(() -> "pid=4242 incarnation=" + ctx.incarnation());
+                    }
+                }), ChildType.WORKER)).build());
+        ChildInfo info = info(sup, "proc");
+        assertThat(info.incarnation()).isEqualTo(1);
+        assertThat(info.details()).map(ChildDetails::summary).contains("pid=4242 incarnation=1");
+        assertThat(sup.snapshot().join().render()).contains("- proc RUNNING restarts=0 pid=4242 incarnation=1");
+    }
+
     @Test
     void aChildIgnoringInterruptsIsReportedAbandonedAndDoesNotHangTheStop() {
         java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();

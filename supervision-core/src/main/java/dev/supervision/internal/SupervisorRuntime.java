@@ -1,6 +1,7 @@
 package dev.supervision.internal;
 
 import dev.supervision.AutoShutdown;
+import dev.supervision.ChildDetails;
 import dev.supervision.ChildInfo;
 import dev.supervision.ChildSpec;
 import dev.supervision.ChildState;
@@ -406,23 +407,25 @@ public final class SupervisorRuntime implements Supervisor {
         e.running = null;
         e.lastExit = reason;
         e.cancelTimer();
-        if (reason instanceof ExitReason.Failure f) {
-            LOG.error("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), f.cause().toString());
-        } else {
-            LOG.info("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), reason);
+        switch (reason) {
+            case ExitReason.Failure f -> LOG.error("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), f.cause().toString());
+            case ExitReason.Fatal f -> LOG.error("supervisor '{}': child_terminated '{}' reason=fatal (not restarted): {}",
+                    name, e.spec.id(), f.cause().toString());
+            default -> LOG.info("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), reason);
         }
-        boolean restart = switch (e.spec.restart()) {
+        boolean restart = !(reason instanceof ExitReason.Fatal) && switch (e.spec.restart()) {
             case PERMANENT -> true;
             case TRANSIENT -> !reason.isNormalOrShutdown();
             case TEMPORARY -> false;
         };
-        e.state = restart ? ChildState.RESTARTING : ChildState.STOPPED;
+        e.state = restart ? ChildState.RESTARTING : reason instanceof ExitReason.Fatal ? ChildState.FAILED : ChildState.STOPPED;
+        boolean counted = !(reason instanceof ExitReason.RestartNow);
         long inc = e.incarnation;
         enqueueOp(() -> {
             // OTP ignores an exit from a pid it no longer has: a group restart that ran meanwhile
             // already started a new incarnation of this child.
             if (e.incarnation != inc || !byId.containsKey(e.spec.id())) return CompletableFuture.completedFuture(null);
-            return restart ? restartAfterExit(e) : settleWithoutRestart(e);
+            return restart ? restartAfterExit(e, counted) : settleWithoutRestart(e);
         });
     }
 
@@ -442,12 +445,13 @@ public final class SupervisorRuntime implements Supervisor {
         return CompletableFuture.completedFuture(null);
     }
 
-    private CompletableFuture<Void> restartAfterExit(Entry e) {
-        if (e.circuit == CircuitState.HALF_OPEN) {  // the trial run died: open again, do not count
+    /** {@code counted}: false for a {@link ExitReason.RestartNow} exit (no intensity, no backoff). */
+    private CompletableFuture<Void> restartAfterExit(Entry e, boolean counted) {
+        if (counted && e.circuit == CircuitState.HALF_OPEN) {  // the trial run died: open again, do not count
             openCircuit(e, (GiveUp.CircuitBreaker) spec.giveUp());
             return CompletableFuture.completedFuture(null);
         }
-        if (!addRestart()) return giveUp(e);
+        if (counted && !addRestart()) return giveUp(e);
         List<Entry> group = switch (spec.strategy()) {
             case ONE_FOR_ONE -> List.of(e);
             case ONE_FOR_ALL -> new ArrayList<>(children);
@@ -459,18 +463,21 @@ public final class SupervisorRuntime implements Supervisor {
             for (Entry o : others) if (o.spec.restart() == Restart.TEMPORARY) remove(o);
             List<Entry> toStart = new ArrayList<>(group);
             toStart.removeIf(o -> !byId.containsKey(o.spec.id()) || o.circuit == CircuitState.OPEN);
-            return scheduleRestart(e, toStart);
+            return scheduleRestart(e, toStart, counted);
         });
     }
 
-    /** Applies {@code trigger}'s backoff, then starts {@code group} in order. */
-    private CompletableFuture<Void> scheduleRestart(Entry trigger, List<Entry> group) {
-        Duration stable = trigger.spec.backoff().stableAfter();
-        if (stable != null && trigger.startedAt >= 0 && clock.nanoTime() - trigger.startedAt >= stable.toNanos()) {
-            trigger.attempt = 0;
+    /** Applies {@code trigger}'s backoff (unless {@code withBackoff} is false), then starts {@code group} in order. */
+    private CompletableFuture<Void> scheduleRestart(Entry trigger, List<Entry> group, boolean withBackoff) {
+        Duration delay = Duration.ZERO;
+        if (withBackoff) {
+            Duration stable = trigger.spec.backoff().stableAfter();
+            if (stable != null && trigger.startedAt >= 0 && clock.nanoTime() - trigger.startedAt >= stable.toNanos()) {
+                trigger.attempt = 0;
+            }
+            delay = trigger.spec.backoff().delay(trigger.attempt, ThreadLocalRandom.current().nextDouble());
+            trigger.attempt++;
         }
-        Duration delay = trigger.spec.backoff().delay(trigger.attempt, ThreadLocalRandom.current().nextDouble());
-        trigger.attempt++;
         trigger.restarts++;
         emit(new SupervisorEvent.RestartScheduled(name, trigger.spec.id(), delay, trigger.attempt));
         for (Entry g : group) {
@@ -498,7 +505,7 @@ public final class SupervisorRuntime implements Supervisor {
             if (failed == null || terminating) return CompletableFuture.completedFuture(null);
             // OTP: a failed restart counts as a restart and is tried again with the rest of the group.
             List<Entry> rest = new ArrayList<>(group.subList(group.indexOf(failed), group.size()));
-            if (addRestart()) return scheduleRestart(failed, rest);
+            if (addRestart()) return scheduleRestart(failed, rest, true);
             rest.remove(failed);
             return giveUp(failed).thenCompose(v -> {
                 // A circuit breaker isolates the failed child; the rest of its group still starts.
@@ -680,10 +687,18 @@ public final class SupervisorRuntime implements Supervisor {
         long now = clock.nanoTime();
         List<ChildInfo> out = new ArrayList<>(children.size());
         for (Entry e : children) {
+            Optional<ChildDetails> details = Optional.empty();
+            if (e.running != null) {
+                try {
+                    details = e.running.details();
+                } catch (RuntimeException ex) {
+                    LOG.warn("supervisor '{}': child '{}' failed to describe itself", name, e.spec.id(), ex);
+                }
+            }
             out.add(new ChildInfo(e.spec.id(), e.spec.type(), e.spec.restart(), e.state, e.restarts,
                     Optional.ofNullable(e.lastExit), e.circuit,
                     e.nextRestartAt >= 0 ? Optional.of(Duration.ofNanos(Math.max(0, e.nextRestartAt - now))) : Optional.empty(),
-                    Optional.empty()));
+                    e.incarnation, Optional.empty(), details));
         }
         return out;
     }
@@ -712,7 +727,8 @@ public final class SupervisorRuntime implements Supervisor {
                 Entry e = children.get(i);
                 if (e.running instanceof NestedHandle n) {
                     parts.add(n.supervisor().snapshot().thenApply(t -> new ChildInfo(info.id(), info.type(), info.restart(),
-                            info.state(), info.restarts(), info.lastExit(), info.circuit(), info.nextRestartIn(), Optional.of(t))));
+                            info.state(), info.restarts(), info.lastExit(), info.circuit(), info.nextRestartIn(),
+                            info.incarnation(), Optional.of(t), info.details())));
                 } else {
                     parts.add(CompletableFuture.completedFuture(info));
                 }

@@ -1,6 +1,8 @@
 package dev.supervision.spi;
 
+import dev.supervision.ChildDetails;
 import dev.supervision.ExitReason;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -19,4 +21,10 @@ public interface RunningChild {
      * report it instead of waiting for ever.
      */
     boolean kill();
+
+    /**
+     * Facts about this incarnation for introspection ({@link dev.supervision.ChildInfo#details()});
+     * called on the supervisor's loop, so it must be cheap and must not block. Default: none.
+     */
+    default Optional<ChildDetails> details() { return Optional.empty(); }
 }
