@@ -31,4 +31,11 @@ public sealed interface SupervisorEvent {
     record ChildAbandoned(String supervisor, String child, String detail) implements SupervisorEvent {}
 
     record SupervisorTerminated(String supervisor, ExitReason reason) implements SupervisorEvent {}
+
+    /**
+     * Something a kind of child reports about itself through {@link dev.supervision.spi.ChildContext#notify}
+     * (an OS process: orphans cleaned, ready, a probe failed, ...); {@code notice} is that kind's own
+     * typed event.
+     */
+    record ChildNoticed(String supervisor, String child, ChildNotice notice) implements SupervisorEvent {}
 }

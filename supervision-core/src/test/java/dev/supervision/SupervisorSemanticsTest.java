@@ -355,6 +355,20 @@ class SupervisorSemanticsTest {
     }
 
     @Test
+    void noticesAChildReportsReachListenersInOrder() {
+        record Note(String describe) implements ChildNotice {}
+        sup = Supervisor.start(spec("s").child(ChildSpec.builder("proc", ctx -> {
+            ctx.notify(new Note("orphans cleaned: 0"));
+            ctx.notify(new Note("ready"));
+            return CompletableFuture.completedFuture(new SupervisorConcurrencyTest.Remote());
+        }, ChildType.WORKER)).build());
+        await().until(() -> t.events.stream().filter(e -> e instanceof SupervisorEvent.ChildNoticed).count() == 2);
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.ChildNoticed)
+                .extracting(e -> ((SupervisorEvent.ChildNoticed) e).notice().describe())
+                .containsExactly("orphans cleaned: 0", "ready");
+    }
+
+    @Test
     void aChildIgnoringInterruptsIsReportedAbandonedAndDoesNotHangTheStop() {
         java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
         Worker stubborn = ctx -> {

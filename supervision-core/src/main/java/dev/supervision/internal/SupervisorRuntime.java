@@ -268,7 +268,9 @@ public final class SupervisorRuntime implements Supervisor {
         long inc = e.incarnation;
         CompletableFuture<RunningChild> pending;
         try {
-            pending = e.spec.starter().start(new ChildContext(name, e.spec.id(), inc, e.argument)).toCompletableFuture();
+            String id = e.spec.id();
+            pending = e.spec.starter().start(new ChildContext(name, id, inc, e.argument,
+                    notice -> post(() -> emit(new SupervisorEvent.ChildNoticed(name, id, notice))))).toCompletableFuture();
         } catch (Throwable t) {
             pending = CompletableFuture.failedFuture(t);
         }

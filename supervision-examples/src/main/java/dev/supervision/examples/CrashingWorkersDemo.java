@@ -71,6 +71,7 @@ public final class CrashingWorkersDemo {
             case SupervisorEvent.CircuitClosed c -> "CIRCUIT   " + c.child() + " closed";
             case SupervisorEvent.ChildAbandoned a -> "ABANDONED " + a.child() + ": " + a.detail();
             case SupervisorEvent.SupervisorTerminated t -> "TERMINATED (" + t.reason() + ")";
+            case SupervisorEvent.ChildNoticed n -> "notice    " + n.child() + ": " + n.notice().describe();
         };
         System.out.printf("[%-11s] %s%n", e.supervisor(), line);
     }
