@@ -1,0 +1,240 @@
+package dev.supervision.process;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Immutable description of an OS process to supervise: what to run, when it counts as started and
+ * alive, how to stop it, and how to read its exit. Turn it into a child of any supervisor with
+ * {@link ProcessChild#spec(ProcessSpec)}; restart type, backoff and the rest are the core's.
+ *
+ * <p>Defaults (as supervisord / Kubernetes where they have one): environment inherited; no readiness
+ * probe, so the start completes after {@code startSeconds} = 1 s of uptime; readiness probed every
+ * 250 ms, each attempt with a 2 s timeout; start timeout 5 minutes (model servers load slowly); no
+ * liveness probe, no hang detection; stop with SIGTERM, SIGKILL after 10 s; normal exit codes
+ * {0}; no restart-now or fatal codes; state directory {@code $XDG_STATE_HOME/supervision} or
+ * {@code ~/.local/state/supervision}.
+ *
+ * <p>{@link Builder#build()} validates everything and throws {@link IllegalArgumentException} naming
+ * the field, the value and what was expected.
+ */
+public record ProcessSpec(String id, List<String> command, boolean shell, Map<String, String> environment,
+                          boolean inheritEnvironment, Optional<Path> workingDirectory,
+                          Optional<Probe> readiness, Duration readinessInterval, Duration probeTimeout,
+                          Duration startSeconds, Duration startTimeout,
+                          Optional<Probe.Liveness> liveness, Optional<Duration> silenceTimeout,
+                          Optional<Heartbeat> heartbeat,
+                          StopSignal stopSignal, Duration stopTimeout,
+                          Set<Integer> normalExitCodes, Set<Integer> restartNowCodes, Set<Integer> fatalExitCodes,
+                          Path stateDirectory) {
+
+    /** Prefix of the environment variables that tag every launched process; reserved. */
+    public static final String TAG_PREFIX = "SUPERVISION_";
+
+    /** A file the worker touches; older than {@code maxAge} means the worker hangs. */
+    public record Heartbeat(Path file, Duration maxAge) {
+        public Heartbeat {
+            Objects.requireNonNull(file, "heartbeat.file");
+            if (maxAge == null || maxAge.isZero() || maxAge.isNegative()) {
+                throw new IllegalArgumentException("heartbeat.maxAge: expected > 0, was " + maxAge);
+            }
+        }
+    }
+
+    public ProcessSpec {
+        command = List.copyOf(command);
+        environment = Map.copyOf(environment);
+        normalExitCodes = Set.copyOf(normalExitCodes);
+        restartNowCodes = Set.copyOf(restartNowCodes);
+        fatalExitCodes = Set.copyOf(fatalExitCodes);
+    }
+
+    /** A builder for a process child named {@code id} (the child id in its supervisor). */
+    public static Builder builder(String id) { return new Builder(id); }
+
+    /** A builder holding this spec's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder(id);
+        b.command = new ArrayList<>(command); b.shell = shell; b.environment = new LinkedHashMap<>(environment);
+        b.inheritEnvironment = inheritEnvironment; b.workingDirectory = workingDirectory.orElse(null);
+        b.readiness = readiness.orElse(null); b.readinessInterval = readinessInterval; b.probeTimeout = probeTimeout;
+        b.startSeconds = startSeconds; b.startTimeout = startTimeout; b.liveness = liveness.orElse(null);
+        b.silenceTimeout = silenceTimeout.orElse(null); b.heartbeat = heartbeat.orElse(null);
+        b.stopSignal = stopSignal; b.stopTimeout = stopTimeout;
+        b.normalExitCodes = normalExitCodes; b.restartNowCodes = restartNowCodes; b.fatalExitCodes = fatalExitCodes;
+        b.stateDirectory = stateDirectory;
+        return b;
+    }
+
+    /** The argv actually executed: the command, or {@code /bin/sh -c <line>} for a shell command. */
+    public List<String> argv() { return shell ? List.of("/bin/sh", "-c", command.get(0)) : command; }
+
+    /** The default state directory: {@code $XDG_STATE_HOME/supervision}, else {@code ~/.local/state/supervision}. */
+    public static Path defaultStateDirectory() {
+        String xdg = System.getenv("XDG_STATE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("supervision");
+    }
+
+    /** Not thread-safe; {@link #build()} copies, so a built spec never changes. */
+    public static final class Builder {
+        private final String id;
+        private List<String> command = List.of();
+        private boolean shell;
+        private Map<String, String> environment = new LinkedHashMap<>();
+        private boolean inheritEnvironment = true;
+        private Path workingDirectory;
+        private Probe readiness;
+        private Duration readinessInterval = Duration.ofMillis(250);
+        private Duration probeTimeout = Duration.ofSeconds(2);
+        private Duration startSeconds = Duration.ofSeconds(1);
+        private Duration startTimeout = Duration.ofMinutes(5);
+        private Probe.Liveness liveness;
+        private Duration silenceTimeout;
+        private Heartbeat heartbeat;
+        private StopSignal stopSignal = StopSignal.TERM;
+        private Duration stopTimeout = Duration.ofSeconds(10);
+        private Set<Integer> normalExitCodes = Set.of(0);
+        private Set<Integer> restartNowCodes = Set.of();
+        private Set<Integer> fatalExitCodes = Set.of();
+        private Path stateDirectory = defaultStateDirectory();
+
+        private Builder(String id) { this.id = id; }
+
+        /** The program and its arguments, run without a shell. */
+        public Builder command(String... argv) { return command(List.of(argv)); }
+
+        /** The program and its arguments, run without a shell. */
+        public Builder command(List<String> argv) {
+            this.command = new ArrayList<>(Objects.requireNonNull(argv, "command"));
+            this.shell = false;
+            return this;
+        }
+
+        /** A command line run by {@code /bin/sh -c} (pipes, globs, redirections). */
+        public Builder shellCommand(String line) {
+            this.command = new ArrayList<>(List.of(Objects.requireNonNull(line, "shellCommand")));
+            this.shell = true;
+            return this;
+        }
+
+        /** Sets (overrides) one environment variable. */
+        public Builder env(String name, String value) { environment.put(name, value); return this; }
+
+        /** Whether the process starts with this JVM's environment (default true) before the overrides. */
+        public Builder inheritEnvironment(boolean inherit) { this.inheritEnvironment = inherit; return this; }
+
+        public Builder workingDirectory(Path dir) { this.workingDirectory = dir; return this; }
+
+        /** The start completes when this passes (instead of after {@code startSeconds}). */
+        public Builder readiness(Probe probe) { this.readiness = probe; return this; }
+
+        public Builder readinessInterval(Duration interval) { this.readinessInterval = interval; return this; }
+
+        /** Timeout of one readiness attempt. */
+        public Builder probeTimeout(Duration timeout) { this.probeTimeout = timeout; return this; }
+
+        /** With no readiness probe: the uptime after which the start counts as complete (supervisord's startsecs). */
+        public Builder startSeconds(Duration uptime) { this.startSeconds = uptime; return this; }
+
+        /** The longest a start (launch plus readiness) may take before it fails. */
+        public Builder startTimeout(Duration timeout) { this.startTimeout = timeout; return this; }
+
+        public Builder liveness(Probe.Liveness liveness) { this.liveness = liveness; return this; }
+
+        /** No output line for this long counts as a hang. */
+        public Builder silenceTimeout(Duration silence) { this.silenceTimeout = silence; return this; }
+
+        /** The worker touches {@code file}; older than {@code maxAge} counts as a hang. */
+        public Builder heartbeat(Path file, Duration maxAge) { this.heartbeat = new Heartbeat(file, maxAge); return this; }
+
+        public Builder stopSignal(StopSignal signal) { this.stopSignal = signal; return this; }
+
+        /** How long the tree gets after the stop signal before SIGKILL. */
+        public Builder stopTimeout(Duration timeout) { this.stopTimeout = timeout; return this; }
+
+        /** Exit codes that mean "finished normally" (default {0}). */
+        public Builder normalExitCodes(Integer... codes) { this.normalExitCodes = new java.util.HashSet<>(java.util.Arrays.asList(codes)); return this; }
+
+        /** Exit codes that mean "restart me now": no backoff, not counted toward the intensity. */
+        public Builder restartNowCodes(Integer... codes) { this.restartNowCodes = new java.util.HashSet<>(java.util.Arrays.asList(codes)); return this; }
+
+        /** Exit codes after which a restart cannot help: the child is marked FAILED and not restarted. */
+        public Builder fatalExitCodes(Integer... codes) { this.fatalExitCodes = new java.util.HashSet<>(java.util.Arrays.asList(codes)); return this; }
+
+        /** Where the orphan ledger lives (and, later, the crash history). */
+        public Builder stateDirectory(Path dir) { this.stateDirectory = dir; return this; }
+
+        public ProcessSpec build() {
+            if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("id: expected letters, digits, '.', '_' or '-', was "
+                        + (id == null ? "null" : "'" + id + "'"));
+            }
+            String where = "process '" + id + "': ";
+            if (command.isEmpty() || command.get(0) == null || command.get(0).isBlank()) {
+                throw new IllegalArgumentException(where + "command: must not be empty, was " + command);
+            }
+            for (int i = 0; i < command.size(); i++) {
+                if (command.get(i) == null) throw new IllegalArgumentException(where + "command[" + i + "]: must not be null");
+            }
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                if (e.getKey() == null || e.getKey().isEmpty() || e.getKey().contains("=")) {
+                    throw new IllegalArgumentException(where + "environment: invalid variable name '" + e.getKey() + "'");
+                }
+                if (e.getKey().startsWith(TAG_PREFIX)) {
+                    throw new IllegalArgumentException(where + "environment." + e.getKey() + ": names starting with "
+                            + TAG_PREFIX + " are reserved for the process tag");
+                }
+                if (e.getValue() == null) throw new IllegalArgumentException(where + "environment." + e.getKey() + ": value must not be null");
+            }
+            positive(where, "readinessInterval", readinessInterval);
+            positive(where, "probeTimeout", probeTimeout);
+            positive(where, "startTimeout", startTimeout);
+            positive(where, "stopTimeout", stopTimeout);
+            if (silenceTimeout != null) positive(where, "silenceTimeout", silenceTimeout);
+            if (startSeconds == null || startSeconds.isNegative()) {
+                throw new IllegalArgumentException(where + "startSeconds: expected >= 0, was " + startSeconds);
+            }
+            if (readiness == null && startSeconds.compareTo(startTimeout) >= 0) {
+                throw new IllegalArgumentException(where + "startSeconds: expected less than startTimeout (" + startTimeout
+                        + "), was " + startSeconds);
+            }
+            Objects.requireNonNull(stopSignal, "stopSignal");
+            if (stateDirectory == null) throw new IllegalArgumentException(where + "stateDirectory: must not be null");
+            codes(where, "normalExitCodes", normalExitCodes);
+            codes(where, "restartNowCodes", restartNowCodes);
+            codes(where, "fatalExitCodes", fatalExitCodes);
+            overlap(where, "normalExitCodes", normalExitCodes, "restartNowCodes", restartNowCodes);
+            overlap(where, "normalExitCodes", normalExitCodes, "fatalExitCodes", fatalExitCodes);
+            overlap(where, "restartNowCodes", restartNowCodes, "fatalExitCodes", fatalExitCodes);
+            return new ProcessSpec(id, command, shell, environment, inheritEnvironment, Optional.ofNullable(workingDirectory),
+                    Optional.ofNullable(readiness), readinessInterval, probeTimeout, startSeconds, startTimeout,
+                    Optional.ofNullable(liveness), Optional.ofNullable(silenceTimeout), Optional.ofNullable(heartbeat),
+                    stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, stateDirectory);
+        }
+
+        private static void positive(String where, String field, Duration d) {
+            if (d == null || d.isZero() || d.isNegative()) throw new IllegalArgumentException(where + field + ": expected > 0, was " + d);
+        }
+
+        private static void codes(String where, String field, Set<Integer> codes) {
+            for (Integer c : codes) {
+                if (c == null || c < 0 || c > 255) throw new IllegalArgumentException(where + field + ": expected codes 0..255, was " + c);
+            }
+        }
+
+        private static void overlap(String where, String a, Set<Integer> as, String b, Set<Integer> bs) {
+            Set<Integer> both = new TreeSet<>(as);
+            both.retainAll(bs);
+            if (!both.isEmpty()) throw new IllegalArgumentException(where + a + " and " + b + " must not overlap, both contain " + both);
+        }
+    }
+}

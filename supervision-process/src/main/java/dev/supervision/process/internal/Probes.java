@@ -1,0 +1,80 @@
+package dev.supervision.process.internal;
+
+import dev.supervision.process.Probe;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs one attempt of a polled probe on a virtual thread. */
+final class Probes {
+    private static final int MAX_BODY = 1 << 20;
+
+    private Probes() {}
+
+    /** The outcome of one attempt: {@code null} when it passed, else why not. */
+    static CompletableFuture<String> attempt(Probe probe, Duration timeout) {
+        CompletableFuture<String> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("supervision-probe").start(() -> {
+            try {
+                result.complete(run(probe, timeout));
+            } catch (IOException e) {
+                result.complete(e.getClass().getSimpleName() + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                result.complete("interrupted");
+            } catch (RuntimeException e) {
+                result.complete(e.toString());
+            }
+        });
+        return result;
+    }
+
+    private static String run(Probe probe, Duration timeout) throws IOException, InterruptedException {
+        int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        return switch (probe) {
+            case Probe.Http h -> {
+                HttpURLConnection c = (HttpURLConnection) h.uri().toURL().openConnection();
+                c.setConnectTimeout(millis);
+                c.setReadTimeout(millis);
+                c.setUseCaches(false);
+                c.setInstanceFollowRedirects(false);
+                try {
+                    int status = c.getResponseCode();
+                    if (status < 200 || status > 299) yield "HTTP status " + status;
+                    if (h.bodyMatches().isEmpty()) yield null;
+                    String body;
+                    try (InputStream in = c.getInputStream()) {
+                        body = new String(in.readNBytes(MAX_BODY), StandardCharsets.UTF_8);
+                    }
+                    yield h.bodyMatches().get().matcher(body).find() ? null : "body does not match /" + h.bodyMatches().get() + "/";
+                } finally {
+                    c.disconnect();
+                }
+            }
+            case Probe.Tcp t -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(t.host(), t.port()), millis);
+                    yield null;
+                }
+            }
+            case Probe.FileExists f -> Files.exists(f.path()) ? null : "no file " + f.path();
+            case Probe.Command cmd -> {
+                Process p = new ProcessBuilder(cmd.command()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                try {
+                    if (!p.waitFor(millis, TimeUnit.MILLISECONDS)) yield "timed out after " + timeout;
+                    yield p.exitValue() == 0 ? null : "exit " + p.exitValue();
+                } finally {
+                    p.destroyForcibly();
+                }
+            }
+            case Probe.LogLine l -> throw new IllegalArgumentException("a log-line probe is matched on output, not polled");
+        };
+    }
+}

@@ -1,0 +1,79 @@
+package dev.supervision.process.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.supervision.process.Probe;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Probes against real things: the JDK's own {@code jwebserver}, real files, real commands. */
+class ProbesTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    @TempDir static Path www;
+    private static Process server;
+    private static int port;
+
+    @BeforeAll
+    static void startJwebserver() throws IOException {
+        Files.writeString(www.resolve("health"), "{\"status\":\"ok\"}");
+        port = freePort();
+        Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+        server = new ProcessBuilder(java.resolveSibling("jwebserver").toString(), "-b", "127.0.0.1", "-p", String.valueOf(port),
+                "-d", www.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> Probes.attempt(Probe.tcp("127.0.0.1", port), TIMEOUT).join() == null);
+    }
+
+    @AfterAll
+    static void stopJwebserver() throws InterruptedException {
+        server.destroyForcibly().waitFor();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void httpProbePassesOn2xxAndFailsNamingTheStatus() {
+        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/health"), TIMEOUT).join()).isNull();
+        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/missing"), TIMEOUT).join()).isEqualTo("HTTP status 404");
+    }
+
+    @Test
+    void httpProbeChecksTheBodyWhenAsked() {
+        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/health", "\"status\":\"ok\""), TIMEOUT).join()).isNull();
+        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/health", "ready"), TIMEOUT).join())
+                .isEqualTo("body does not match /ready/");
+    }
+
+    @Test
+    void httpAndTcpProbesFailOnAClosedPort() throws IOException {
+        int closed = freePort();
+        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + closed + "/"), TIMEOUT).join()).startsWith("ConnectException");
+        assertThat(Probes.attempt(Probe.tcp("127.0.0.1", closed), TIMEOUT).join()).startsWith("ConnectException");
+    }
+
+    @Test
+    void fileProbeWaitsForTheFile() throws IOException {
+        Path marker = www.resolve("model-loaded");
+        assertThat(Probes.attempt(Probe.file(marker), TIMEOUT).join()).isEqualTo("no file " + marker);
+        Files.writeString(marker, "");
+        assertThat(Probes.attempt(Probe.file(marker), TIMEOUT).join()).isNull();
+    }
+
+    @Test
+    void commandProbePassesOnExitZeroAndTimesOut() {
+        assertThat(Probes.attempt(Probe.command("true"), TIMEOUT).join()).isNull();
+        assertThat(Probes.attempt(Probe.command("sh", "-c", "exit 3"), TIMEOUT).join()).isEqualTo("exit 3");
+        assertThat(Probes.attempt(Probe.command("sleep", "30"), Duration.ofMillis(200)).join()).isEqualTo("timed out after PT0.2S");
+    }
+}
