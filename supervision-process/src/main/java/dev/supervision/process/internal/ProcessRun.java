@@ -1,0 +1,249 @@
+package dev.supervision.process.internal;
+
+import dev.supervision.ChildDetails;
+import dev.supervision.ExitReason;
+import dev.supervision.process.ExitStatus;
+import dev.supervision.process.Probe;
+import dev.supervision.process.ProcessCrash;
+import dev.supervision.process.ProcessDetails;
+import dev.supervision.process.ProcessEvent;
+import dev.supervision.process.ProcessSpec;
+import dev.supervision.spi.ChildContext;
+import dev.supervision.spi.RunningChild;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One incarnation of an OS-process child: from launch through readiness, liveness and hang checks to
+ * its end, after which nothing of its process tree is left. Thread-safe: events arrive from the
+ * process reaper, the timer thread, probe threads, output readers and the supervisor's loop; the
+ * first reason to end wins ({@link #ending}).
+ */
+final class ProcessRun implements RunningChild {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRun.class);
+    /** How long the end waits for the output readers to reach EOF, so that the tail is complete. */
+    private static final Duration DRAIN_WAIT = Duration.ofSeconds(2);
+
+    /** Why this incarnation is ending, when it did not simply exit by itself. */
+    private sealed interface Ending {
+        record Requested() implements Ending {}
+        record Cancelled() implements Ending {}
+        record CheckFailed(ProcessCrash.Kind kind, String detail) implements Ending {}
+    }
+
+    private final ProcessSpec spec;
+    private final ChildContext ctx;
+    private final Process process;
+    private final ProcessTree tree;
+    private final Instant launched = Instant.now();
+    private final long launchedNanos = System.nanoTime();
+    private final CompletableFuture<RunningChild> startResult;
+    private final CompletableFuture<ExitReason> exit = new CompletableFuture<>();
+    private final AtomicReference<Ending> ending = new AtomicReference<>();
+    private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
+    private final AtomicBoolean probeInFlight = new AtomicBoolean();
+    private final AtomicBoolean readyOnce = new AtomicBoolean();
+    private final AtomicInteger livenessFailures = new AtomicInteger();
+    private volatile OutputPump output;
+    private volatile boolean ready;
+    private volatile long readyNanos;
+    private volatile long lastOutputNanos = System.nanoTime();
+    private volatile Pattern readyLine;
+
+    ProcessRun(ProcessSpec spec, ChildContext ctx, Process process, ProcessTree tree, CompletableFuture<RunningChild> startResult) {
+        this.spec = spec;
+        this.ctx = ctx;
+        this.process = process;
+        this.tree = tree;
+        this.startResult = startResult;
+    }
+
+    long pid() { return process.pid(); }
+
+    /** Starts output draining, readiness, and the watch on the main process. */
+    void begin() {
+        if (spec.readiness().orElse(null) instanceof Probe.LogLine l) readyLine = l.pattern();
+        output = OutputPump.start(process, spec.id(), spec.output(), this::onLine);
+        process.onExit().whenComplete((p, e) -> onMainExit());
+        startResult.whenComplete((v, e) -> {
+            if (startResult.isCancelled() && ending.compareAndSet(null, new Ending.Cancelled())) {
+                endTree(Duration.ZERO);          // the supervisor gave up on this start (start timeout, stop)
+            }
+        });
+        switch (spec.readiness().orElse(null)) {
+            case null -> timers.add(ProcessTimers.after(spec.startSeconds(), () -> becomeReady(
+                    "up for " + spec.startSeconds())));
+            case Probe.LogLine l -> { /* matched in onLine */ }
+            case Probe polled -> timers.add(ProcessTimers.every(Duration.ZERO, spec.readinessInterval(), () -> {
+                if (ready || ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
+                Probes.attempt(polled, spec.probeTimeout()).whenComplete((failure, e) -> {
+                    probeInFlight.set(false);
+                    if (failure == null) becomeReady(polled.describe());
+                });
+            }));
+        }
+    }
+
+    private void onLine(dev.supervision.process.OutputStream stream, CharSequence line) {
+        lastOutputNanos = System.nanoTime();
+        Pattern p = readyLine;
+        if (p != null && !ready && p.matcher(line).find()) {
+            readyLine = null;
+            becomeReady("log line ~/" + p + "/");
+        }
+    }
+
+    private void becomeReady(String how) {
+        if (ending.get() != null || !process.isAlive() || !readyOnce.compareAndSet(false, true)) return;
+        ready = true;
+        readyNanos = System.nanoTime();
+        lastOutputNanos = readyNanos;
+        cancelTimers();
+        Duration after = Duration.ofNanos(readyNanos - launchedNanos);
+        ctx.notify(new ProcessEvent.Ready(pid(), after, how));
+        startChecks();
+        if (!startResult.complete(this)) return;
+        LOG.info("process '{}' (pid {}) ready after {} ({})", spec.id(), pid(), after, how);
+    }
+
+    private void startChecks() {
+        spec.liveness().ifPresent(l -> timers.add(ProcessTimers.every(l.initialDelay(), l.interval(), () -> {
+            if (ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
+            Probes.attempt(l.probe(), l.timeout()).whenComplete((failure, e) -> {
+                probeInFlight.set(false);
+                if (failure == null) {
+                    livenessFailures.set(0);
+                    return;
+                }
+                int n = livenessFailures.incrementAndGet();
+                ctx.notify(new ProcessEvent.ProbeFailed(l.probe().describe(), failure, n, l.failureThreshold()));
+                if (n >= l.failureThreshold()) {
+                    checkFailed(ProcessCrash.Kind.LIVENESS, "liveness " + l.probe().describe() + " failed " + n
+                            + " times in a row, last: " + failure);
+                }
+            });
+        })));
+        spec.silenceTimeout().ifPresent(silence -> timers.add(ProcessTimers.every(checkPeriod(silence), checkPeriod(silence), () -> {
+            long quiet = System.nanoTime() - lastOutputNanos;
+            if (quiet > silence.toNanos()) {
+                checkFailed(ProcessCrash.Kind.SILENCE, "no output for " + Duration.ofMillis(quiet / 1_000_000)
+                        + " (silenceTimeout " + silence + ")");
+            }
+        })));
+        spec.heartbeat().ifPresent(hb -> timers.add(ProcessTimers.every(checkPeriod(hb.maxAge()), checkPeriod(hb.maxAge()), () -> {
+            long ageMillis;
+            try {
+                long modified = Files.getLastModifiedTime(hb.file()).toMillis();
+                ageMillis = Math.min(System.currentTimeMillis() - modified, (System.nanoTime() - readyNanos) / 1_000_000);
+            } catch (NoSuchFileException none) {
+                ageMillis = (System.nanoTime() - readyNanos) / 1_000_000;
+            } catch (IOException e) {
+                LOG.warn("process '{}': cannot read heartbeat file {}: {}", spec.id(), hb.file(), e.toString());
+                return;
+            }
+            if (ageMillis > hb.maxAge().toMillis()) {
+                checkFailed(ProcessCrash.Kind.HEARTBEAT, "heartbeat " + hb.file() + " not touched for "
+                        + Duration.ofMillis(ageMillis) + " (maxAge " + hb.maxAge() + ")");
+            }
+        })));
+    }
+
+    private static Duration checkPeriod(Duration limit) {
+        Duration quarter = limit.dividedBy(4);
+        return quarter.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1)
+                : quarter.isZero() ? Duration.ofMillis(1) : quarter;
+    }
+
+    private void checkFailed(ProcessCrash.Kind kind, String detail) {
+        if (!ending.compareAndSet(null, new Ending.CheckFailed(kind, detail))) return;
+        LOG.warn("process '{}' (pid {}): {}; stopping its tree", spec.id(), pid(), detail);
+        endTree(spec.stopTimeout());
+    }
+
+    /** Stops every process of the tree: the stop signal, then SIGKILL after {@code grace}. */
+    private void endTree(Duration grace) {
+        cancelTimers();
+        tree.stop(process.toHandle(), spec.stopSignal(), grace).whenComplete((result, e) -> {
+            if (e != null) LOG.error("process '{}': stopping the tree of pid {} failed", spec.id(), pid(), e);
+            else if (!result.killed().isEmpty()) ctx.notify(new ProcessEvent.StopEscalated(result.killed(), grace));
+        });
+    }
+
+    private void onMainExit() {
+        cancelTimers();
+        int code = process.exitValue();
+        Duration uptime = Duration.ofNanos(System.nanoTime() - launchedNanos);
+        Ending why = ending.get();
+        // Whatever the main process left behind (workers, grandchildren, detached ones) goes too.
+        Duration grace = why instanceof Ending.Cancelled ? Duration.ZERO : spec.stopTimeout();
+        tree.sweep(spec.stopSignal(), grace)
+                .exceptionally(e -> {
+                    LOG.error("process '{}': sweeping the tree of pid {} failed", spec.id(), pid(), e);
+                    return null;
+                })
+                .thenCompose(v -> output.done().completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .whenComplete((v, e) -> finish(code, uptime, why));
+    }
+
+    private void finish(int code, Duration uptime, Ending why) {
+        tree.forget();
+        List<String> tail = output.tail();
+        if (!ready && why == null) {
+            ProcessCrash crash = new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + spec.id() + "' " + new ExitStatus(code)
+                    + " before it was ready, after " + uptime, Optional.of(new ExitStatus(code)), pid(), uptime, tail);
+            startResult.completeExceptionally(crash);
+            exit.complete(new ExitReason.Failure(crash));
+            return;
+        }
+        ExitReason reason = switch (why) {
+            case null -> ExitClassifier.classify(spec, code, pid(), uptime, tail);
+            case Ending.Requested r -> new ExitReason.Shutdown(new ExitStatus(code).toString());
+            case Ending.Cancelled c -> new ExitReason.Shutdown("start abandoned, " + new ExitStatus(code));
+            case Ending.CheckFailed f -> new ExitReason.Failure(new ProcessCrash(f.kind(), "'" + spec.id() + "' " + f.detail(),
+                    Optional.of(new ExitStatus(code)), pid(), uptime, tail));
+        };
+        if (!startResult.isDone()) startResult.completeExceptionally(new IllegalStateException("'" + spec.id() + "' ended while starting: " + reason));
+        exit.complete(reason);
+    }
+
+    private void cancelTimers() {
+        for (ScheduledFuture<?> t : timers) t.cancel(false);
+        timers.clear();
+    }
+
+    @Override public CompletionStage<ExitReason> exit() { return exit; }
+
+    @Override
+    public void requestStop() {
+        if (ending.compareAndSet(null, new Ending.Requested())) endTree(spec.stopTimeout());
+    }
+
+    @Override
+    public boolean kill() {
+        ending.compareAndSet(null, new Ending.Requested());
+        endTree(Duration.ZERO);
+        return true;
+    }
+
+    @Override
+    public Optional<ChildDetails> details() {
+        return Optional.of(new ProcessDetails(pid(), launched, Duration.ofNanos(System.nanoTime() - launchedNanos),
+                ctx.incarnation(), ready));
+    }
+}

@@ -1,0 +1,32 @@
+package dev.supervision.process.internal;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one timer thread of the process module (probe intervals, readiness by uptime, hang checks).
+ * Tasks must not block: blocking work (a probe attempt) runs on a virtual thread.
+ */
+final class ProcessTimers {
+    private static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(null, r, "supervision-process-timer", 256 * 1024);
+        t.setDaemon(true);
+        return t;
+    });
+
+    static {
+        TIMER.setRemoveOnCancelPolicy(true);
+    }
+
+    private ProcessTimers() {}
+
+    static ScheduledFuture<?> after(Duration delay, Runnable task) {
+        return TIMER.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    static ScheduledFuture<?> every(Duration initialDelay, Duration period, Runnable task) {
+        return TIMER.scheduleWithFixedDelay(task, initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.supervision.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.supervision.ChildInfo;
+import dev.supervision.ChildSpec;
+import dev.supervision.ChildState;
+import dev.supervision.ExitReason;
+import dev.supervision.Restart;
+import dev.supervision.Strategy;
+import dev.supervision.Supervisor;
+import dev.supervision.SupervisorEvent;
+import dev.supervision.SupervisorSpec;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real processes (bash scripts, the JDK's jwebserver) supervised end to end. */
+class ProcessChildTest {
+    @TempDir Path dir;
+    private final List<SupervisorEvent> events = new CopyOnWriteArrayList<>();
+    private Supervisor sup;
+
+    @AfterEach
+    void stop() {
+        if (sup != null) sup.stop(Duration.ofSeconds(30));
+    }
+
+    private Path script(String name, String body) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, "#!/bin/bash\n" + body + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
+    }
+
+    private ProcessSpec.Builder proc(String id, Path script) {
+        return ProcessSpec.builder(id).command(script.toString()).stateDirectory(dir.resolve("state"))
+                .startSeconds(Duration.ofMillis(200)).stopTimeout(Duration.ofSeconds(2));
+    }
+
+    private SupervisorSpec.Builder tree(String name) {
+        return SupervisorSpec.builder(name).shutdownHook(false).listener(events::add);
+    }
+
+    private ChildInfo info(String id) {
+        return sup.whichChildren().join().stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    private long pid(String id) {
+        return ((ProcessDetails) info(id).details().orElseThrow()).pid();
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void awaitRunning(String id, long incarnation) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> info(id).state() == ChildState.RUNNING && info(id).incarnation() == incarnation);
+    }
+
+    @Test
+    void aKilledProcessIsRestartedPerStrategy() throws IOException {
+        Path sleeper = script("sleeper.sh", "exec sleep 1000");
+        for (Strategy strategy : Strategy.values()) {
+            sup = Supervisor.start(tree("s-" + strategy).strategy(strategy).intensity(10, Duration.ofSeconds(10))
+                    .child(ProcessChild.spec(proc("a", sleeper).build()))
+                    .child(ProcessChild.spec(proc("b", sleeper).build())).build());
+            long a = pid("a"), b = pid("b");
+            ProcessHandle.of(a).orElseThrow().destroyForcibly();        // SIGKILL, as the OOM killer would
+            awaitRunning("a", 2);
+            assertThat(pid("a")).isNotEqualTo(a);
+            assertThat(alive(a)).isFalse();
+            if (strategy == Strategy.ONE_FOR_ALL) {
+                awaitRunning("b", 2);
+                assertThat(alive(b)).isFalse();
+            } else {
+                assertThat(info("b").incarnation()).isEqualTo(1);
+                assertThat(pid("b")).isEqualTo(b);
+            }
+            ExitReason last = info("a").lastExit().orElseThrow();
+            assertThat(last).isInstanceOf(ExitReason.Failure.class);
+            ProcessCrash crash = (ProcessCrash) ((ExitReason.Failure) last).cause();
+            assertThat(crash.kind()).isEqualTo(ProcessCrash.Kind.SIGNAL);
+            assertThat(crash.getMessage()).contains("SIGKILL");
+            long a2 = pid("a"), b2 = pid("b");
+            sup.stop(Duration.ofSeconds(10));
+            assertThat(alive(a2)).isFalse();
+            assertThat(alive(b2)).isFalse();
+        }
+    }
+
+    @Test
+    void readinessOverHttpAgainstJwebserver() throws IOException {
+        Files.writeString(dir.resolve("health"), "ok");
+        int port = freePort();
+        Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+        sup = Supervisor.start(tree("web").child(ProcessChild.spec(ProcessSpec.builder("web")
+                .command(java.resolveSibling("jwebserver").toString(), "-b", "127.0.0.1", "-p", String.valueOf(port), "-d", dir.toString())
+                .readiness(Probe.http("http://127.0.0.1:" + port + "/health"))
+                .stateDirectory(dir.resolve("state")).build())).build());
+        // Supervisor.start returns when the child is ready: the probe has passed.
+        ProcessDetails d = (ProcessDetails) info("web").details().orElseThrow();
+        assertThat(d.ready()).isTrue();
+        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildNoticed.class,
+                n -> assertThat(n.notice()).isInstanceOf(ProcessEvent.Ready.class)));
+        assertThat(sup.snapshot().join().render()).contains("pid=" + d.pid()).contains("ready");
+    }
+
+    @Test
+    void readinessByLogLine() throws IOException {
+        Path server = script("server.sh", "echo loading weights; sleep 0.3; echo 'INFO: Uvicorn running on http://0.0.0.0:8000'; exec sleep 1000");
+        sup = Supervisor.start(tree("log").child(ProcessChild.spec(proc("srv", server)
+                .readiness(Probe.logLine("Uvicorn running on")).build())).build());
+        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildNoticed.class,
+                n -> assertThat(n.notice().describe()).contains("log line")));
+    }
+
+    @Test
+    void aStartThatNeverBecomesReadyTimesOutAndLeavesNoProcess() throws IOException {
+        Path pidFile = dir.resolve("pid");
+        Path never = script("never.sh", "echo $$ > " + pidFile + "; exec sleep 1000");
+        sup = Supervisor.start(tree("slow").build());
+        var started = sup.startChild(ProcessChild.spec(proc("never", never).readiness(Probe.file(dir.resolve("nope")))
+                .startTimeout(Duration.ofSeconds(1)).build()).build());
+        await().atMost(Duration.ofSeconds(10)).until(started::isDone);
+        assertThat(started).isCompletedExceptionally();
+        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.StartFailed.class,
+                f -> assertThat(f.cause()).isInstanceOf(TimeoutException.class)));
+        long p = Long.parseLong(Files.readString(pidFile).trim());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !alive(p));
+    }
+
+    @Test
+    void aProcessDyingWhileStartingIsAFailedStart() throws IOException {
+        Path dies = script("dies.sh", "echo 'bad config' >&2; exit 3");
+        sup = Supervisor.start(tree("dies").build());
+        var started = sup.startChild(ProcessChild.spec(proc("dies", dies).startSeconds(Duration.ofSeconds(2)).build()).build());
+        await().atMost(Duration.ofSeconds(10)).until(started::isDone);
+        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.StartFailed.class, f -> {
+            assertThat(f.cause()).isInstanceOf(ProcessCrash.class);
+            ProcessCrash c = (ProcessCrash) f.cause();
+            assertThat(c.kind()).isEqualTo(ProcessCrash.Kind.DIED_STARTING);
+            assertThat(c.exit()).contains(new ExitStatus(3));
+            assertThat(c.lastLines()).anySatisfy(l -> assertThat(l).contains("bad config"));
+        }));
+    }
+
+    @Test
+    void livenessFailureStopsTheTreeAndRestartsIt() throws IOException {
+        Path healthy = dir.resolve("healthy");
+        Path server = script("server.sh", "exec sleep 1000");
+        Files.writeString(healthy, "");
+        sup = Supervisor.start(tree("live").child(ProcessChild.spec(proc("srv", server)
+                .liveness(new Probe.Liveness(Probe.file(healthy), Duration.ZERO, Duration.ofMillis(100), Duration.ofSeconds(1), 2))
+                .build())).build());
+        long first = pid("srv");
+        Files.delete(healthy);
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("srv").incarnation() >= 2);
+        Files.writeString(healthy, "");
+        awaitRunning("srv", info("srv").incarnation());
+        assertThat(alive(first)).isFalse();
+        ExitReason.Failure f = (ExitReason.Failure) events.stream().filter(e -> e instanceof SupervisorEvent.ChildExited)
+                .map(e -> ((SupervisorEvent.ChildExited) e).reason()).findFirst().orElseThrow();
+        assertThat(((ProcessCrash) f.cause()).kind()).isEqualTo(ProcessCrash.Kind.LIVENESS);
+    }
+
+    @Test
+    void outputSilenceIsAHang() throws IOException {
+        Path quiet = script("quiet.sh", "echo started; exec sleep 1000");
+        sup = Supervisor.start(tree("hang").child(ProcessChild.spec(proc("quiet", quiet)
+                .silenceTimeout(Duration.ofMillis(500)).build())).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("quiet").incarnation() >= 2);
+        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildExited.class,
+                x -> assertThat(x.reason().toString()).contains("SILENCE").contains("no output for")));
+    }
+
+    @Test
+    void aStaleHeartbeatIsAHang() throws IOException {
+        Path hb = dir.resolve("heartbeat");
+        Path worker = script("worker.sh", "touch " + hb + "; exec sleep 1000");
+        sup = Supervisor.start(tree("hb").child(ProcessChild.spec(proc("w", worker)
+                .heartbeat(hb, Duration.ofMillis(500)).build())).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("w").incarnation() >= 2);
+        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildExited.class,
+                x -> assertThat(x.reason().toString()).contains("HEARTBEAT")));
+    }
+
+    @Test
+    void exitCodeClasses() throws IOException {
+        Path code = dir.resolve("code");
+        Files.writeString(code, "42");
+        Path worker = script("worker.sh", "sleep 0.3; exit $(cat " + code + ")");
+        sup = Supervisor.start(tree("codes").intensity(0, Duration.ofSeconds(60))      // a counted restart would give up
+                .child(ProcessChild.spec(proc("w", worker).restartNowCodes(42).fatalExitCodes(78).build())).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("w").incarnation() >= 3);   // 42: restarted, not counted
+        assertThat(sup.termination()).isNotDone();
+        assertThat(info("w").lastExit()).contains(new ExitReason.RestartNow("exit 42"));
+        Files.writeString(code, "78");
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("w").state() == ChildState.FAILED);
+        assertThat(info("w").lastExit().orElseThrow()).isInstanceOf(ExitReason.Fatal.class);
+        assertThat(sup.termination()).isNotDone();
+    }
+
+    @Test
+    void aTransientProcessExitingZeroStaysDown() throws IOException {
+        Path job = script("job.sh", "sleep 0.3; exit 0");
+        sup = Supervisor.start(tree("job").child(ProcessChild.spec(proc("job", job).build()).restart(Restart.TRANSIENT)).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> info("job").state() == ChildState.STOPPED);
+        assertThat(info("job").lastExit()).contains(ExitReason.NORMAL);
+        assertThat(info("job").incarnation()).isEqualTo(1);
+    }
+
+    @Test
+    void aChildIgnoringSigtermIsKilledAfterTheStopTimeout() throws IOException {
+        Path stubborn = script("stubborn.sh", "trap '' TERM; echo ready; while true; do sleep 0.05; done");
+        sup = Supervisor.start(tree("stubborn").child(ProcessChild.spec(proc("s", stubborn)
+                .stopTimeout(Duration.ofMillis(500)).build())).build());
+        long p = pid("s");
+        sup.terminateChild("s").join();
+        assertThat(alive(p)).isFalse();
+        assertThat(info("s").lastExit().orElseThrow().toString()).contains("SIGKILL");
+        assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildNoticed.class,
+                n -> assertThat(n.notice()).isInstanceOf(ProcessEvent.StopEscalated.class)));
+    }
+
+    @Test
+    void grandchildrenAndDetachedGrandchildrenAreGoneAfterStop() throws IOException {
+        Path pids = dir.resolve("pids");
+        Path parent = script("parent.sh", String.join("\n",
+                "sleep 1000 & echo $! >> " + pids,
+                "bash -c 'sleep 1000 & echo $! >> " + pids + "; wait' &",
+                "setsid bash -c 'echo $$ >> " + pids + "; exec sleep 1000' &",
+                "wait"));
+        sup = Supervisor.start(tree("family").child(ProcessChild.spec(proc("p", parent).build())).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pids) && Files.readAllLines(pids).size() == 3);
+        List<Long> family = Files.readAllLines(pids).stream().map(String::trim).map(Long::parseLong).toList();
+        assertThat(family).allMatch(ProcessChildTest::alive);
+        sup.stop(Duration.ofSeconds(30));
+        assertThat(family).noneMatch(ProcessChildTest::alive);
+    }
+}
