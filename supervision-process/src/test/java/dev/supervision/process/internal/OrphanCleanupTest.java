@@ -34,7 +34,7 @@ class OrphanCleanupTest {
                 "sleep 300 &",
                 "setsid -f sleep 300",
                 "trap '' TERM",
-                "while :; do sleep 0.2; done"));
+                "exec sleep 300"));
         Process jvm = new ProcessBuilder(javaCommand(), "-cp", classPath(), OrphanMaker.class.getName(),
                 stateDir.toString(), tree, "3", child.toString())
                 .redirectErrorStream(true)
@@ -46,8 +46,7 @@ class OrphanCleanupTest {
             } while (line != null && !line.equals("ready"));
             assertThat(line).as("the separate JVM printed ready").isEqualTo("ready");
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> tagged(tree).size() >= 9);
-        List<ProcessRef> before = tagged(tree);
+        List<ProcessRef> before = await().atMost(Duration.ofSeconds(20)).until(() -> tagged(tree), l -> l.size() == 9);
 
         jvm.destroyForcibly(); // kill -9
         assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).isTrue();

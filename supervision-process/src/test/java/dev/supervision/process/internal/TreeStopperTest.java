@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
 
 @ExtendWith(LeftoverProcessCheck.class)
 class TreeStopperTest {
@@ -58,11 +59,12 @@ class TreeStopperTest {
 
         StopResult r = stopper.stop(p.toHandle(), Signal.TERM, Duration.ofMillis(500), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
+        LoggerFactory.getLogger(getClass()).warn("SIGTERM-ignoring child, stop timeout 500 ms: {}", r);
         assertThat(r.clean()).as(r.toString()).isTrue();
         assertThat(r.problems()).isEmpty();
         assertThat(r.signalled()).extracting(ProcessRef::pid).contains(p.pid());
         assertThat(r.killed()).extracting(ProcessRef::pid).contains(p.pid());
-        assertThat(r.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(3));
+        assertThat(r.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(5));
         assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(137);
         assertThat(tagged(tag.tree())).isEmpty();
@@ -88,6 +90,7 @@ class TreeStopperTest {
 
         StopResult r = stopper.stop(p.toHandle(), Signal.TERM, Duration.ofMillis(300), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
+        LoggerFactory.getLogger(getClass()).warn("tree with grandchildren and setsid-detached ones, stop timeout 300 ms: {}", r);
         assertThat(r.clean()).as(r.toString()).isTrue();
         assertThat(r.signalled()).containsAll(before);
         assertThat(before).noneMatch(ProcessScan::isAlive);
@@ -159,7 +162,8 @@ class TreeStopperTest {
     private void cycle(String tree, int incarnation, Path script) throws Exception {
         ProcessTag tag = ProcessTag.of(tree, "cycler", incarnation + 1);
         Process p = launch(tag, script);
-        await().atMost(WAIT).until(() -> !tagged(tree).isEmpty());
+        await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                .until(() -> !tagged(tree).isEmpty());
         StopResult r = stopper.stop(p.toHandle(), Signal.TERM, Duration.ofSeconds(5), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(r.clean()).as(r.toString()).isTrue();
         assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
