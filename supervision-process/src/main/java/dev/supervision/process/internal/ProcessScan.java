@@ -1,0 +1,178 @@
+package dev.supervision.process.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Finds processes: one process's liveness and start time, a process tree (the process and its
+ * descendants), and every process carrying a {@link ProcessTag}. All methods are stateless snapshots,
+ * thread-safe, and never throw for a process that vanished or is unreadable: such a process is
+ * skipped.
+ *
+ * <p>On Linux this reads {@code /proc}; a zombie (state {@code Z}) or dead ({@code X}) process counts as
+ * gone, since it can neither run nor be signalled further. Without {@code /proc} (macOS), start times
+ * come from {@link ProcessHandle.Info#startInstant()} and {@link #scan(Predicate)} finds nothing, so a
+ * tree is found through its descendants only.
+ */
+public final class ProcessScan {
+    private static final Path PROC = Path.of("/proc");
+    private static final boolean PROC_FS = Files.isReadable(PROC.resolve("self/stat"));
+
+    private ProcessScan() {}
+
+    /** A process found by the tag scan. */
+    public record TaggedProcess(ProcessRef process, ProcessTag tag) {}
+
+    /** What {@code /proc/<pid>/stat} says about a process. */
+    record Stat(char state, long ppid, long startTime) {}
+
+    /** Whether {@code /proc} is there, i.e. whether the tag scan and the {@code /proc} start times work. */
+    public static boolean procAvailable() {
+        return PROC_FS;
+    }
+
+    static Optional<Stat> stat(long pid) {
+        String s;
+        try {
+            s = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+        } catch (IOException | SecurityException e) {
+            return Optional.empty();
+        }
+        // The command (field 2) is in parentheses and may itself contain spaces and parentheses.
+        int close = s.lastIndexOf(')');
+        if (close < 0 || close + 2 >= s.length()) {
+            return Optional.empty();
+        }
+        String[] f = s.substring(close + 2).trim().split(" ");
+        if (f.length < 20) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[19])));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The start time of a live process (see {@link ProcessRef}); empty when it is gone or a zombie. */
+    public static OptionalLong startTime(long pid) {
+        if (PROC_FS) {
+            Optional<Stat> st = stat(pid);
+            return st.isPresent() && st.get().state() != 'Z' && st.get().state() != 'X'
+                    ? OptionalLong.of(st.get().startTime())
+                    : OptionalLong.empty();
+        }
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .flatMap(h -> h.info().startInstant())
+                .map(i -> OptionalLong.of(i.toEpochMilli()))
+                .orElse(OptionalLong.empty());
+    }
+
+    /** The live process with this pid, identified by its current start time. */
+    public static Optional<ProcessRef> ref(long pid) {
+        OptionalLong start = startTime(pid);
+        return start.isPresent() ? Optional.of(new ProcessRef(pid, start.getAsLong())) : Optional.empty();
+    }
+
+    /** Whether this very process (same pid and start time) is still alive. */
+    public static boolean isAlive(ProcessRef process) {
+        OptionalLong start = startTime(process.pid());
+        return start.isPresent() && start.getAsLong() == process.startTime();
+    }
+
+    /**
+     * The process, if it is still alive, followed by a snapshot of its live descendants
+     * ({@link ProcessHandle#descendants()}, which drops children younger than a reused parent pid).
+     */
+    public static List<ProcessRef> tree(ProcessRef root) {
+        List<ProcessRef> out = new ArrayList<>();
+        if (!isAlive(root)) {
+            return out;
+        }
+        out.add(root);
+        ProcessHandle.of(root.pid()).ifPresent(h -> h.descendants().forEach(d -> ref(d.pid()).ifPresent(out::add)));
+        return out;
+    }
+
+    /**
+     * Every live process whose {@link ProcessTag} matches, except this JVM and its ancestors (a JVM that is
+     * itself a supervised child carries a tag too). Empty without {@code /proc}.
+     *
+     * @throws UncheckedIOException if {@code /proc} exists but cannot be listed
+     */
+    public static List<TaggedProcess> scan(Predicate<ProcessTag> filter) {
+        List<TaggedProcess> out = new ArrayList<>();
+        if (!PROC_FS) {
+            return out;
+        }
+        Set<Long> self = selfAndAncestors();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
+            for (Path dir : dirs) {
+                long pid = pidOf(dir.getFileName().toString());
+                if (pid <= 0 || self.contains(pid)) {
+                    continue;
+                }
+                OptionalLong before = startTime(pid);
+                if (before.isEmpty()) {
+                    continue;
+                }
+                Optional<ProcessTag> tag = ProcessTag.read(pid).filter(filter);
+                // The same start time after reading the environment: the pid was not reused in between.
+                if (tag.isPresent() && startTime(pid).equals(before)) {
+                    out.add(new TaggedProcess(new ProcessRef(pid, before.getAsLong()), tag.get()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list /proc for the process tag scan", e);
+        }
+        return out;
+    }
+
+    /**
+     * Everything alive in the trees of {@code roots} plus everything the tag scan finds, with the
+     * descendants of what it finds; in discovery order, without duplicates.
+     */
+    public static Set<ProcessRef> sweep(Iterable<ProcessRef> roots, Predicate<ProcessTag> tagged) {
+        Set<ProcessRef> out = new LinkedHashSet<>();
+        for (ProcessRef r : roots) {
+            out.addAll(tree(r));
+        }
+        for (TaggedProcess t : scan(tagged)) {
+            if (!out.contains(t.process())) {
+                out.addAll(tree(t.process()));
+            }
+        }
+        return out;
+    }
+
+    private static Set<Long> selfAndAncestors() {
+        Set<Long> out = new HashSet<>();
+        Optional<ProcessHandle> h = Optional.of(ProcessHandle.current());
+        while (h.isPresent() && out.add(h.get().pid())) {
+            h = h.get().parent();
+        }
+        return out;
+    }
+
+    private static long pidOf(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return name.isEmpty() || name.length() > 18 ? -1 : Long.parseLong(name);
+    }
+}

@@ -1,0 +1,48 @@
+package dev.supervision.process.internal;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+
+/** Helpers for tests with real processes: scripts, tagged launches, tree names of this test JVM. */
+final class TestProcesses {
+    /** Every tree name a test uses starts with this, so the leftover check finds processes of child JVMs too. */
+    static final String TREE_PREFIX = "test-" + ProcessTag.currentRun() + "-";
+
+    private TestProcesses() {}
+
+    static String tree(String name) {
+        return TREE_PREFIX + name;
+    }
+
+    static Path script(Path dir, String name, String body) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, "#!/bin/bash\n" + body + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+        return p;
+    }
+
+    static Process launch(ProcessTag tag, Path script, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(List.of(args));
+        return tag.applyTo(new ProcessBuilder(command))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    static void awaitFile(Path file) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file));
+    }
+
+    /** Every live process tagged with this tree, by the tag scan. */
+    static List<ProcessRef> tagged(String tree) {
+        return ProcessScan.scan(t -> t.tree().equals(tree)).stream().map(ProcessScan.TaggedProcess::process).toList();
+    }
+}
