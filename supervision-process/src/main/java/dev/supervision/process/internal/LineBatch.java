@@ -1,0 +1,41 @@
+package dev.supervision.process.internal;
+
+import java.util.Arrays;
+
+/**
+ * The lines found in one read: offsets into the reader's buffer, valid until the reader reads again.
+ * Handing whole batches to the consumers lets each take its lock once per read, not once per line.
+ */
+final class LineBatch {
+    byte[] buf;
+    private int[] starts = new int[1024];
+    private int[] ends = new int[1024];
+    private int count;
+
+    void reset(byte[] buffer) {
+        this.buf = buffer;
+        this.count = 0;
+    }
+
+    void add(int start, int end) {
+        if (count == starts.length) {
+            starts = Arrays.copyOf(starts, count * 2);
+            ends = Arrays.copyOf(ends, count * 2);
+        }
+        starts[count] = start;
+        ends[count] = end;
+        count++;
+    }
+
+    int count() {
+        return count;
+    }
+
+    int start(int i) {
+        return starts[i];
+    }
+
+    int length(int i) {
+        return ends[i] - starts[i];
+    }
+}

@@ -1,0 +1,252 @@
+package dev.supervision.process.internal;
+
+import dev.supervision.process.LineListener;
+import dev.supervision.process.OutputLine;
+import dev.supervision.process.OutputSink;
+import dev.supervision.process.OutputSpec;
+import dev.supervision.process.Stream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains a child's stdout and stderr, each on its own platform daemon thread
+ * ({@code supervision-out-<child>-stdout|stderr}, 256 KiB stack: blocking pipe reads would pin a virtual
+ * thread's carrier on Java 21), splits them into lines and hands each read's lines to the sinks, the tail
+ * and the listeners.
+ *
+ * <p>How the bytes reach us: reads of at least 64 KiB straight into the line buffer (the process stream's
+ * own {@code BufferedInputStream} is bypassed for reads that large, so there is exactly one copy, the
+ * JDK's from its native buffer), {@code \n} found eight bytes at a time (SWAR over a {@code long} view of
+ * the buffer), no String made unless a sink or listener asks for one, and the consumers called once per
+ * read rather than once per line.
+ */
+public final class OutputPump {
+    private static final Logger LOG = LoggerFactory.getLogger(OutputPump.class);
+    private static final long STACK_SIZE = 256 * 1024;
+    private static final int READ_SIZE = 64 * 1024;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
+    private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
+
+    private final OutputTail tail;
+    private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private final AtomicInteger open = new AtomicInteger(2);
+    private final List<RotatingFileSink> files;
+    private volatile IOException failure;
+
+    private OutputPump(OutputTail tail, List<RotatingFileSink> files) {
+        this.tail = tail;
+        this.files = files;
+    }
+
+    /**
+     * Starts draining {@code process}'s stdout and stderr.
+     *
+     * @param childId   names the threads and the loggers
+     * @param extra     listeners besides the spec's own (probes, the crash classifier), called after them
+     */
+    public static OutputPump start(String childId, Process process, OutputSpec spec, List<LineListener> extra) {
+        return start(childId, process.getInputStream(), process.getErrorStream(), spec, extra);
+    }
+
+    /** Starts draining two streams as a child's stdout and stderr; each is closed at its end. */
+    public static OutputPump start(String childId, InputStream stdout, InputStream stderr, OutputSpec spec,
+                                   List<LineListener> extra) {
+        List<LineListener> listeners = new ArrayList<>(spec.listeners());
+        listeners.addAll(extra);
+        OutputTail tail = new OutputTail(spec.tailLines());
+        Map<Path, RotatingFileSink> files = new HashMap<>();
+        List<LineConsumer> out = consumers(childId, Stream.STDOUT, spec, tail, listeners, files);
+        List<LineConsumer> err = consumers(childId, Stream.STDERR, spec, tail, listeners, files);
+        OutputPump pump = new OutputPump(tail, List.copyOf(files.values()));
+        pump.thread(childId, Stream.STDOUT, stdout, out, spec.maxLineLength()).start();
+        pump.thread(childId, Stream.STDERR, stderr, err, spec.maxLineLength()).start();
+        return pump;
+    }
+
+    private static List<LineConsumer> consumers(String childId, Stream stream, OutputSpec spec, OutputTail tail,
+                                                List<LineListener> listeners, Map<Path, RotatingFileSink> files) {
+        List<LineConsumer> consumers = new ArrayList<>();
+        for (OutputSink sink : spec.sinks(stream)) {
+            switch (sink) {
+                case OutputSink.Logger l -> consumers.add(new LoggerSink(childId, stream,
+                        stream == Stream.STDOUT ? l.stdoutLevel() : l.stderrLevel()));
+                case OutputSink.RotatingFile f -> consumers.add(files.computeIfAbsent(
+                        f.file().toAbsolutePath().normalize(), p -> new RotatingFileSink(f)));
+                case OutputSink.PassThrough p -> consumers.add(new PassThroughSink(stream == Stream.STDOUT ? System.out : System.err));
+                case OutputSink.Discard d -> { }
+            }
+        }
+        consumers.add(tail);
+        if (!listeners.isEmpty()) consumers.add(new ListenerConsumer(listeners));
+        return consumers;
+    }
+
+    private Thread thread(String childId, Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
+        Reader reader = new Reader(stream, in, consumers, maxLine);
+        Thread t = new Thread(null, reader, "supervision-out-" + childId + "-" + stream.name().toLowerCase(Locale.ROOT),
+                STACK_SIZE, false);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Completes when both streams have ended and the files are closed; exceptionally if a read failed. */
+    public CompletableFuture<Void> completion() {
+        return completion;
+    }
+
+    /** The last lines of both streams, oldest first. */
+    public List<OutputLine> tail() {
+        return tail.snapshot();
+    }
+
+    private void streamEnded(IOException error) {
+        if (error != null) failure = error;
+        if (open.decrementAndGet() > 0) return;
+        files.forEach(RotatingFileSink::close);
+        IOException f = failure;
+        if (f == null) completion.complete(null);
+        else completion.completeExceptionally(f);
+    }
+
+    /** Reads one stream to its end. */
+    private final class Reader implements Runnable {
+        private final Stream stream;
+        private final InputStream in;
+        private final LineConsumer[] consumers;
+        private final int maxLine;
+        private final byte[] buf;
+        private final LineBatch batch = new LineBatch();
+
+        Reader(Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
+            this.stream = stream;
+            this.in = in;
+            this.consumers = consumers.toArray(LineConsumer[]::new);
+            this.maxLine = maxLine;
+            this.buf = new byte[maxLine + 2 + READ_SIZE];
+        }
+
+        @Override
+        public void run() {
+            IOException error = null;
+            try (in) {
+                int start = 0;
+                int end = 0;
+                while (true) {
+                    if (buf.length - end < READ_SIZE) {
+                        System.arraycopy(buf, start, buf, 0, end - start);
+                        end -= start;
+                        start = 0;
+                    }
+                    int n = in.read(buf, end, buf.length - end);
+                    if (n < 0) break;
+                    batch.reset(buf);
+                    start = split(start, end, end + n);
+                    end += n;
+                    dispatch();
+                }
+                if (end > start) {
+                    batch.reset(buf);
+                    line(start, end);
+                    dispatch();
+                }
+            } catch (IOException e) {
+                error = e;
+            } finally {
+                streamEnded(error);
+            }
+        }
+
+        /** Finds the lines ending in [from, to); returns where the unfinished line starts. */
+        private int split(int start, int from, int to) {
+            int i = from;
+            for (; i + 8 <= to; i += 8) {
+                long w = (long) LONGS.get(buf, i) ^ NEWLINES;
+                long zeros = ~(((w & LOW7) + LOW7) | w | LOW7);
+                while (zeros != 0) {
+                    int nl = i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+                    line(start, nl);
+                    start = nl + 1;
+                    zeros &= zeros - 1;
+                }
+            }
+            for (; i < to; i++) {
+                if (buf[i] == '\n') {
+                    line(start, i);
+                    start = i + 1;
+                }
+            }
+            // One byte of slack: an unfinished line of exactly maxLine bytes may still end in \r\n.
+            while (to - start > maxLine + 1) start = piece(start, start + maxLine);
+            return start;
+        }
+
+        /** A complete line [start, end) without its \n; drops a trailing \r and splits it if too long. */
+        private void line(int start, int end) {
+            if (end > start && buf[end - 1] == '\r') end--;
+            while (end - start > maxLine) start = piece(start, start + maxLine);
+            batch.add(start, end);
+        }
+
+        /** Emits [start, limit) moved back so as not to cut a UTF-8 sequence; returns where the rest starts. */
+        private int piece(int start, int limit) {
+            int cut = limit;
+            while (cut > limit - 3 && (buf[cut] & 0xC0) == 0x80) cut--;
+            if ((buf[cut] & 0xC0) == 0x80) cut = limit;
+            batch.add(start, cut);
+            return cut;
+        }
+
+        /** Hands the batch to each consumer; one that throws is logged and dropped, draining goes on. */
+        private void dispatch() {
+            if (batch.count() == 0) return;
+            for (int i = 0; i < consumers.length; i++) {
+                LineConsumer c = consumers[i];
+                if (c == null) continue;
+                try {
+                    c.accept(stream, batch);
+                } catch (RuntimeException e) {
+                    consumers[i] = null;
+                    LOG.warn("output sink {} of {} failed and is dropped; draining goes on", c, stream, e);
+                }
+            }
+        }
+    }
+
+    /** Calls the listeners for each line with a reused view; a throwing listener is logged and skipped. */
+    private static final class ListenerConsumer implements LineConsumer {
+        private final LineListener[] listeners;
+        private final Utf8Line view = new Utf8Line();
+
+        ListenerConsumer(List<LineListener> listeners) {
+            this.listeners = listeners.toArray(LineListener[]::new);
+        }
+
+        @Override
+        public void accept(Stream stream, LineBatch lines) {
+            for (int i = 0; i < lines.count(); i++) {
+                view.set(lines.buf, lines.start(i), lines.length(i));
+                for (LineListener l : listeners) {
+                    try {
+                        l.onLine(stream, view);
+                    } catch (RuntimeException e) {
+                        LOG.warn("output listener {} failed on a {} line", l, stream, e);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.supervision.process.internal;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A reusable {@link CharSequence} view of one line in the read buffer. Pure-ASCII lines (nearly all log
+ * lines) are read in place; others are decoded once, on first use.
+ */
+final class Utf8Line implements CharSequence {
+    private byte[] buf;
+    private int off;
+    private int len;
+    private boolean checked;
+    private String decoded;
+
+    void set(byte[] buffer, int offset, int length) {
+        this.buf = buffer;
+        this.off = offset;
+        this.len = length;
+        this.checked = false;
+        this.decoded = null;
+    }
+
+    private String decodedIfNotAscii() {
+        if (!checked) {
+            checked = true;
+            for (int i = off, end = off + len; i < end; i++) {
+                if (buf[i] < 0) {
+                    decoded = new String(buf, off, len, StandardCharsets.UTF_8);
+                    break;
+                }
+            }
+        }
+        return decoded;
+    }
+
+    @Override
+    public int length() {
+        String s = decodedIfNotAscii();
+        return s == null ? len : s.length();
+    }
+
+    @Override
+    public char charAt(int index) {
+        String s = decodedIfNotAscii();
+        if (s != null) return s.charAt(index);
+        if (index < 0 || index >= len) throw new IndexOutOfBoundsException("index " + index + ", length " + len);
+        return (char) buf[off + index];
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+        return toString().subSequence(start, end);
+    }
+
+    @Override
+    public String toString() {
+        String s = decodedIfNotAscii();
+        return s != null ? s : new String(buf, off, len, StandardCharsets.ISO_8859_1);
+    }
+}

@@ -1,0 +1,246 @@
+package dev.supervision.process.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.supervision.process.LineListener;
+import dev.supervision.process.OutputLine;
+import dev.supervision.process.OutputSink;
+import dev.supervision.process.OutputSpec;
+import dev.supervision.process.Stream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutputPumpTest {
+    private static final OutputSpec QUIET = OutputSpec.builder().sinks(OutputSink.discard()).build();
+
+    @TempDir
+    Path dir;
+
+    /** Records every line per stream, as the listener contract allows: one thread per stream. */
+    private static final class Recorder implements LineListener {
+        final Map<Stream, List<String>> lines = new EnumMap<>(Stream.class);
+
+        Recorder() {
+            lines.put(Stream.STDOUT, Collections.synchronizedList(new ArrayList<>()));
+            lines.put(Stream.STDERR, Collections.synchronizedList(new ArrayList<>()));
+        }
+
+        @Override
+        public void onLine(Stream stream, CharSequence line) {
+            lines.get(stream).add(line.toString());
+        }
+
+        List<String> of(Stream stream) {
+            return lines.get(stream);
+        }
+    }
+
+    private static Process bash(String script) throws IOException {
+        return new ProcessBuilder("bash", "-c", script).start();
+    }
+
+    private static OutputPump drain(Process p, OutputSpec spec, LineListener... listeners) throws Exception {
+        OutputPump pump = OutputPump.start("test", p, spec, List.of(listeners));
+        pump.completion().get(2, TimeUnit.MINUTES);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        return pump;
+    }
+
+    @Test
+    void aChildWritingOneGigabyteToStdoutIsNeverBlockedAndTheTailIsExact() throws Exception {
+        AtomicLong lines = new AtomicLong();
+        AtomicLong chars = new AtomicLong();
+        Process p = bash("yes '2026-11-23 05:44:01.123 INFO [engine-3] step=1234 loss=0.1234 tokens/s=4567 kv=45.6%'"
+                + " | head -c 1073741824; echo; for i in $(seq 1 300); do echo \"final line $i\"; done");
+        OutputPump pump = OutputPump.start("flood", p, QUIET, List.of((stream, line) -> {
+            lines.incrementAndGet();
+            chars.addAndGet(line.length());
+        }));
+
+        await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive());
+        pump.completion().get(1, TimeUnit.MINUTES);
+
+        assertThat(chars.get() + lines.get()).isEqualTo(1073741824L + 1 + IntStream.rangeClosed(1, 300)
+                .mapToLong(i -> ("final line " + i + "\n").length()).sum());
+        assertThat(pump.tail()).hasSize(200).containsExactlyElementsOf(IntStream.rangeClosed(101, 300)
+                .mapToObj(i -> new OutputLine(Stream.STDOUT, "final line " + i)).toList());
+    }
+
+    @Test
+    void bothStreamsAreDrainedWhenOneIsFlooded() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("yes " + "e".repeat(99) + " | head -n 500000 >&2; echo out-done;"
+                + " yes " + "o".repeat(99) + " | head -n 500000; echo err-done >&2"), QUIET, recorder);
+
+        List<String> err = recorder.of(Stream.STDERR);
+        List<String> out = recorder.of(Stream.STDOUT);
+        assertThat(err.size()).isEqualTo(500_001);
+        assertThat(err.get(500_000)).isEqualTo("err-done");
+        assertThat(out.size()).isEqualTo(500_001);
+        assertThat(out.get(0)).isEqualTo("out-done");
+    }
+
+    @Test
+    void crLfAndLfEndLinesAndAPartialLastLineIsDeliveredAtEndOfStream() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("printf 'a\\r\\nb\\nc\\r\\n\\n\\r\\nlast'"), QUIET, recorder);
+
+        assertThat(recorder.of(Stream.STDOUT)).containsExactly("a", "b", "c", "", "", "last");
+    }
+
+    @Test
+    void overLongLinesAreSplitIntoPiecesOfAtMostMaxLineLength() throws Exception {
+        Recorder recorder = new Recorder();
+        OutputSpec spec = QUIET.toBuilder().maxLineLength(64).build();
+        drain(bash("head -c 200 /dev/zero | tr '\\0' x; echo; head -c 64 /dev/zero | tr '\\0' y; printf '\\r\\n';"
+                + " head -c 150 /dev/zero | tr '\\0' z"), spec, recorder);
+
+        assertThat(recorder.of(Stream.STDOUT)).containsExactly("x".repeat(64), "x".repeat(64), "x".repeat(64),
+                "x".repeat(8), "y".repeat(64), "z".repeat(64), "z".repeat(64), "z".repeat(22));
+    }
+
+    @Test
+    void splittingNeverCutsAUtf8Sequence() throws Exception {
+        Recorder recorder = new Recorder();
+        String line = "é€😀".repeat(40);
+        Path file = Files.writeString(dir.resolve("utf8.txt"), "a" + line + "\n");
+        drain(new ProcessBuilder("cat", file.toString()).start(), QUIET.toBuilder().maxLineLength(64).build(), recorder);
+
+        List<String> pieces = recorder.of(Stream.STDOUT);
+        assertThat(pieces).hasSizeGreaterThan(1).allSatisfy(piece -> assertThat(piece).doesNotContain("\uFFFD"));
+        assertThat(pieces).allSatisfy(piece -> assertThat(piece.getBytes(StandardCharsets.UTF_8).length)
+                .isLessThanOrEqualTo(64));
+        assertThat(String.join("", pieces)).isEqualTo("a" + line);
+    }
+
+    @Test
+    void aListenerSeesEveryLineOfEachStreamInOrder() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("for i in $(seq 1 20000); do echo \"out $i\"; echo \"err $i\" >&2; done"), QUIET, recorder);
+
+        assertThat(recorder.of(Stream.STDOUT)).containsExactlyElementsOf(
+                IntStream.rangeClosed(1, 20000).mapToObj(i -> "out " + i).toList());
+        assertThat(recorder.of(Stream.STDERR)).containsExactlyElementsOf(
+                IntStream.rangeClosed(1, 20000).mapToObj(i -> "err " + i).toList());
+    }
+
+    @Test
+    void listenersCanRunRegexesOnTheLineViewIncludingNonAsciiLines() throws Exception {
+        Pattern oom = Pattern.compile("CUDA out of memory\\. Tried to allocate ([0-9.]+) GiB");
+        List<String> found = Collections.synchronizedList(new ArrayList<>());
+        drain(bash("echo 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.50 GiB' >&2;"
+                + " echo 'ünïcode: CUDA out of memory. Tried to allocate 1.25 GiB'; echo unrelated"), QUIET,
+                (stream, line) -> {
+                    var m = oom.matcher(line);
+                    if (m.find()) found.add(stream + " " + m.group(1));
+                });
+
+        assertThat(found).containsExactlyInAnyOrder("STDERR 2.50", "STDOUT 1.25");
+    }
+
+    @Test
+    void aThrowingListenerDoesNotStopDrainingOrTheOtherListeners() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("seq 1 100000"), QUIET, (stream, line) -> {
+            throw new IllegalStateException("boom");
+        }, recorder);
+
+        assertThat(recorder.of(Stream.STDOUT)).hasSize(100_000).endsWith("100000");
+    }
+
+    @Test
+    void theTailKeepsTheLastLinesOfBothStreamsWithTheirStream() throws Exception {
+        OutputPump pump = drain(bash("seq 1 1000; echo 'Traceback (most recent call last):' >&2;"
+                + " echo 'RuntimeError: CUDA error: an illegal memory access' >&2"),
+                QUIET.toBuilder().tailLines(3).build());
+
+        assertThat(pump.tail()).containsExactly(new OutputLine(Stream.STDOUT, "1000"),
+                new OutputLine(Stream.STDERR, "Traceback (most recent call last):"),
+                new OutputLine(Stream.STDERR, "RuntimeError: CUDA error: an illegal memory access"));
+    }
+
+    @Test
+    void aZeroLineTailKeepsNothing() throws Exception {
+        assertThat(drain(bash("seq 1 10"), QUIET.toBuilder().tailLines(0).build()).tail()).isEmpty();
+    }
+
+    @Test
+    void aRotatingFileKeepsKeepFilesEachWithinTheSizeBound() throws Exception {
+        Path log = dir.resolve("logs/child.log");
+        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 3)).maxLineLength(64).build();
+        drain(bash("for i in $(seq 1 2000); do printf 'line %015d\\n' $i; done"), spec);
+
+        assertThat(Files.exists(dir.resolve("logs/child.log.4"))).isFalse();
+        List<String> kept = new ArrayList<>();
+        for (String name : List.of("child.log.3", "child.log.2", "child.log.1", "child.log")) {
+            Path f = dir.resolve("logs").resolve(name);
+            assertThat(Files.size(f)).isBetween(1L, 2048L);
+            kept.addAll(Files.readAllLines(f));
+        }
+        assertThat(kept).containsExactlyElementsOf(IntStream.rangeClosed(2001 - kept.size(), 2000)
+                .mapToObj(i -> String.format("line %015d", i)).toList());
+        assertThat(kept.size()).isGreaterThan(3 * (2048 / 21));
+    }
+
+    @Test
+    void bothStreamsNamingOneFileShareItWithWholeLines() throws Exception {
+        Path log = dir.resolve("both.log");
+        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 1 << 20, 1)).build();
+        drain(bash("for i in $(seq 1 5000); do echo \"out $i\"; echo \"err $i\" >&2; done"), spec);
+
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(10_000);
+        assertThat(lines.stream().filter(l -> l.startsWith("out ")).toList())
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 5000).mapToObj(i -> "out " + i).toList());
+        assertThat(lines.stream().filter(l -> l.startsWith("err ")).toList())
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, 5000).mapToObj(i -> "err " + i).toList());
+    }
+
+    @Test
+    void aRestartedChildAppendsToTheExistingFile() throws Exception {
+        Path log = dir.resolve("append.log");
+        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 1 << 20, 1)).build();
+        drain(bash("echo first"), spec);
+        drain(bash("echo second"), spec);
+
+        assertThat(Files.readAllLines(log)).containsExactly("first", "second");
+    }
+
+    @Test
+    void readerThreadsAreNamedDaemonPlatformThreads() throws Exception {
+        Process p = bash("read _; echo bye");
+        OutputPump pump = OutputPump.start("named", p, QUIET, List.of());
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> readers("named").size() == 2);
+            assertThat(readers("named")).allSatisfy(t -> {
+                assertThat(t.isDaemon()).isTrue();
+                assertThat(t.isVirtual()).isFalse();
+            });
+        } finally {
+            p.getOutputStream().close();
+        }
+        pump.completion().get(1, TimeUnit.MINUTES);
+        await().atMost(Duration.ofSeconds(10)).until(() -> readers("named").isEmpty());
+    }
+
+    private static List<Thread> readers(String child) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("supervision-out-" + child + "-")).toList();
+    }
+}
