@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * probe, so the start completes after {@code startSeconds} = 1 s of uptime; readiness probed every
  * 250 ms, each attempt with a 2 s timeout; start timeout 5 minutes (model servers load slowly); no
  * liveness probe, no hang detection; stop with SIGTERM, SIGKILL after 10 s; normal exit codes
- * {0}; no restart-now or fatal codes; state directory {@code $XDG_STATE_HOME/supervision} or
+ * {0}; no restart-now or fatal codes; output to a logger per child ({@link OutputSpec#defaults()}); state directory {@code $XDG_STATE_HOME/supervision} or
  * {@code ~/.local/state/supervision}.
  *
  * <p>{@link Builder#build()} validates everything and throws {@link IllegalArgumentException} naming
@@ -34,7 +34,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
                           Optional<Heartbeat> heartbeat,
                           StopSignal stopSignal, Duration stopTimeout,
                           Set<Integer> normalExitCodes, Set<Integer> restartNowCodes, Set<Integer> fatalExitCodes,
-                          Path stateDirectory) {
+                          OutputSpec output, Path stateDirectory) {
 
     /** Prefix of the environment variables that tag every launched process; reserved. */
     public static final String TAG_PREFIX = "SUPERVISION_";
@@ -70,7 +70,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         b.silenceTimeout = silenceTimeout.orElse(null); b.heartbeat = heartbeat.orElse(null);
         b.stopSignal = stopSignal; b.stopTimeout = stopTimeout;
         b.normalExitCodes = normalExitCodes; b.restartNowCodes = restartNowCodes; b.fatalExitCodes = fatalExitCodes;
-        b.stateDirectory = stateDirectory;
+        b.output = output; b.stateDirectory = stateDirectory;
         return b;
     }
 
@@ -105,6 +105,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         private Set<Integer> normalExitCodes = Set.of(0);
         private Set<Integer> restartNowCodes = Set.of();
         private Set<Integer> fatalExitCodes = Set.of();
+        private OutputSpec output = OutputSpec.defaults();
         private Path stateDirectory = defaultStateDirectory();
 
         private Builder(String id) { this.id = id; }
@@ -170,6 +171,9 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         /** Exit codes after which a restart cannot help: the child is marked FAILED and not restarted. */
         public Builder fatalExitCodes(Integer... codes) { this.fatalExitCodes = new java.util.HashSet<>(java.util.Arrays.asList(codes)); return this; }
 
+        /** How stdout and stderr are drained, split, kept and forwarded (default: a logger per child). */
+        public Builder output(OutputSpec output) { this.output = output; return this; }
+
         /** Where the orphan ledger lives (and, later, the crash history). */
         public Builder stateDirectory(Path dir) { this.stateDirectory = dir; return this; }
 
@@ -209,6 +213,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             }
             Objects.requireNonNull(stopSignal, "stopSignal");
             if (stateDirectory == null) throw new IllegalArgumentException(where + "stateDirectory: must not be null");
+            if (output == null) throw new IllegalArgumentException(where + "output: must not be null");
             codes(where, "normalExitCodes", normalExitCodes);
             codes(where, "restartNowCodes", restartNowCodes);
             codes(where, "fatalExitCodes", fatalExitCodes);
@@ -218,7 +223,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             return new ProcessSpec(id, command, shell, environment, inheritEnvironment, Optional.ofNullable(workingDirectory),
                     Optional.ofNullable(readiness), readinessInterval, probeTimeout, startSeconds, startTimeout,
                     Optional.ofNullable(liveness), Optional.ofNullable(silenceTimeout), Optional.ofNullable(heartbeat),
-                    stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, stateDirectory);
+                    stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, output, stateDirectory);
         }
 
         private static void positive(String where, String field, Duration d) {

@@ -6,25 +6,15 @@ package dev.supervision.process;
  */
 public enum StopSignal {
     /** SIGTERM (default), as systemd, Docker and supervisord send. */
-    TERM(15),
+    TERM,
     /** SIGINT, what Ctrl-C sends; Python programs raise {@code KeyboardInterrupt}. */
-    INT(2),
+    INT,
     /** SIGHUP. */
-    HUP(1),
+    HUP,
     /** SIGQUIT (a JVM prints a thread dump and goes on). */
-    QUIT(3),
+    QUIT,
     /** SIGUSR1. */
-    USR1(10),
+    USR1,
     /** SIGUSR2. */
-    USR2(12);
-
-    private final int number;
-
-    StopSignal(int number) { this.number = number; }
-
-    /** The Linux signal number. */
-    public int number() { return number; }
-
-    /** The name as {@code kill -s} takes it, e.g. {@code TERM}. */
-    public String killName() { return name(); }
+    USR2
 }

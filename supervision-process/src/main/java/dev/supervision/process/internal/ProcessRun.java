@@ -3,11 +3,13 @@ package dev.supervision.process.internal;
 import dev.supervision.ChildDetails;
 import dev.supervision.ExitReason;
 import dev.supervision.process.ExitStatus;
+import dev.supervision.process.OutputLine;
 import dev.supervision.process.Probe;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessDetails;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
+import dev.supervision.process.Stream;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.RunningChild;
 import java.io.IOException;
@@ -79,7 +81,7 @@ final class ProcessRun implements RunningChild {
     /** Starts output draining, readiness, and the watch on the main process. */
     void begin() {
         if (spec.readiness().orElse(null) instanceof Probe.LogLine l) readyLine = l.pattern();
-        output = OutputPump.start(process, spec.id(), spec.output(), this::onLine);
+        output = OutputPump.start(spec.id(), process, spec.output(), List.of(this::onLine));
         process.onExit().whenComplete((p, e) -> onMainExit());
         startResult.whenComplete((v, e) -> {
             if (startResult.isCancelled() && ending.compareAndSet(null, new Ending.Cancelled())) {
@@ -100,7 +102,7 @@ final class ProcessRun implements RunningChild {
         }
     }
 
-    private void onLine(dev.supervision.process.OutputStream stream, CharSequence line) {
+    private void onLine(Stream stream, CharSequence line) {
         lastOutputNanos = System.nanoTime();
         Pattern p = readyLine;
         if (p != null && !ready && p.matcher(line).find()) {
@@ -181,7 +183,9 @@ final class ProcessRun implements RunningChild {
         cancelTimers();
         tree.stop(process.toHandle(), spec.stopSignal(), grace).whenComplete((result, e) -> {
             if (e != null) LOG.error("process '{}': stopping the tree of pid {} failed", spec.id(), pid(), e);
-            else if (!result.killed().isEmpty()) ctx.notify(new ProcessEvent.StopEscalated(result.killed(), grace));
+            else if (!result.killed().isEmpty()) {
+                ctx.notify(new ProcessEvent.StopEscalated(result.killed().stream().map(ProcessRef::pid).toList(), grace));
+            }
         });
     }
 
@@ -197,13 +201,14 @@ final class ProcessRun implements RunningChild {
                     LOG.error("process '{}': sweeping the tree of pid {} failed", spec.id(), pid(), e);
                     return null;
                 })
-                .thenCompose(v -> output.done().completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .thenCompose(v -> output.completion().exceptionally(e -> null)
+                        .completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS))
                 .whenComplete((v, e) -> finish(code, uptime, why));
     }
 
     private void finish(int code, Duration uptime, Ending why) {
         tree.forget();
-        List<String> tail = output.tail();
+        List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         if (!ready && why == null) {
             ProcessCrash crash = new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + spec.id() + "' " + new ExitStatus(code)
                     + " before it was ready, after " + uptime, Optional.of(new ExitStatus(code)), pid(), uptime, tail);

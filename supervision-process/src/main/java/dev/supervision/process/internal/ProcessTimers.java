@@ -20,6 +20,9 @@ final class ProcessTimers {
         TIMER.setRemoveOnCancelPolicy(true);
     }
 
+    /** Stops process trees for every process child; polls on the timer thread. */
+    static final TreeStopper STOPPER = new TreeStopper(TIMER);
+
     private ProcessTimers() {}
 
     static ScheduledFuture<?> after(Duration delay, Runnable task) {

@@ -1,0 +1,65 @@
+package dev.supervision.process.internal;
+
+import dev.supervision.process.StopSignal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The process tree of one incarnation of a process child: its tag, its ledger entry, and how to stop
+ * all of it (the launched process, its descendants, and whatever carries its tag, detached or not).
+ * Thread-safe.
+ */
+final class ProcessTree {
+    private static final Map<Path, Ledger> LEDGERS = new ConcurrentHashMap<>();
+
+    private final Ledger ledger;
+    private final ProcessTag tag;
+    private volatile ProcessRef launched;
+
+    private ProcessTree(Ledger ledger, ProcessTag tag) {
+        this.ledger = ledger;
+        this.tag = tag;
+    }
+
+    static ProcessTree forIncarnation(Path stateDir, String tree, String child, long incarnation) {
+        return new ProcessTree(ledger(stateDir, tree), ProcessTag.of(tree, child, incarnation));
+    }
+
+    /** The ledger of {@code tree} under {@code stateDir}, one instance per file in this JVM. */
+    static Ledger ledger(Path stateDir, String tree) {
+        Path key = stateDir.toAbsolutePath().normalize().resolve(Ledger.fileName(tree));
+        return LEDGERS.computeIfAbsent(key, k -> new Ledger(stateDir, tree));
+    }
+
+    /** Adds the tag to the environment the process will be launched with. */
+    void tag(Map<String, String> environment) { tag.applyTo(environment); }
+
+    /** Records the launched process in the ledger (durably, before anything else happens). */
+    void launched(Process process) {
+        Optional<ProcessRef> ref = ProcessScan.ref(process.pid());
+        if (ref.isEmpty()) return;            // already gone: nothing can be orphaned by it
+        launched = ref.get();
+        ledger.record(launched, tag);
+    }
+
+    /** Stops the whole tree: {@code signal}, then SIGKILL after {@code grace}. */
+    CompletableFuture<StopResult> stop(ProcessHandle root, StopSignal signal, Duration grace) {
+        return ProcessTimers.STOPPER.stop(root, Signal.valueOf(signal.name()), grace, tag);
+    }
+
+    /** After the launched process exited: stops whatever else still carries the tag. */
+    CompletableFuture<StopResult> sweep(StopSignal signal, Duration grace) {
+        return ProcessTimers.STOPPER.stop(List.of(), tag::equals, Signal.valueOf(signal.name()), grace);
+    }
+
+    /** Drops the ledger entry once nothing of the tree is left. */
+    void forget() {
+        ProcessRef ref = launched;
+        if (ref != null) ledger.remove(ref);
+    }
+}
