@@ -1,0 +1,77 @@
+package dev.supervision.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.supervision.Supervisor;
+import dev.supervision.SupervisorEvent;
+import dev.supervision.process.internal.ProcessRef;
+import dev.supervision.process.internal.ProcessScan;
+import dev.supervision.process.internal.ProcessTag;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The supervising JVM itself is killed with {@code kill -9}: its process children (with a grandchild and a
+ * {@code setsid}-detached grandchild each) live on as orphans. Starting the same tree again finds and stops
+ * every one of them before launching the new children.
+ */
+class JvmKilledTest {
+    @TempDir Path dir;
+
+    @Test
+    void aNewStartOfTheTreeStopsWhatAKilledJvmLeftBehindBeforeLaunching() throws Exception {
+        String tree = "jvm-killed-" + ProcessTag.currentRun();
+        Path stateDir = dir.resolve("state");
+        Path script = dir.resolve("worker.sh");
+        Files.writeString(script, String.join("\n", "sleep 300 &", "setsid -f sleep 300", "trap '' TERM", "exec sleep 300", ""));
+        Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp", classPath(),
+                TreeMain.class.getName(), stateDir.toString(), tree, "2", script.toString()).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            do {
+                line = out.readLine();
+            } while (line != null && !line.equals("ready"));
+            assertThat(line).as("the separate JVM printed ready").isEqualTo("ready");
+        }
+        List<ProcessRef> old = await().atMost(Duration.ofSeconds(20)).until(() -> tagged(tree), l -> l.size() == 6);
+        jvm.destroyForcibly();                                                        // kill -9
+        assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(old).allMatch(ProcessScan::isAlive);                               // orphans now
+
+        List<SupervisorEvent> events = new CopyOnWriteArrayList<>();
+        try (Supervisor again = Supervisor.start(TreeMain.spec(stateDir, tree, 2, script).listener(events::add).build())) {
+            assertThat(old).noneMatch(ProcessScan::isAlive);
+            List<ProcessRef> now = tagged(tree);
+            assertThat(now).hasSize(6).doesNotContainAnyElementsOf(old);
+            assertThat(events).filteredOn(e -> e instanceof SupervisorEvent.ChildNoticed n
+                    && n.notice() instanceof ProcessEvent.OrphansCleaned).hasSize(1);
+            ProcessEvent.OrphansCleaned cleaned = events.stream()
+                    .filter(e -> e instanceof SupervisorEvent.ChildNoticed n && n.notice() instanceof ProcessEvent.OrphansCleaned)
+                    .map(e -> (ProcessEvent.OrphansCleaned) ((SupervisorEvent.ChildNoticed) e).notice()).findFirst().orElseThrow();
+            assertThat(cleaned.processes()).hasSizeGreaterThanOrEqualTo(6);
+        }
+        assertThat(tagged(tree)).isEmpty();
+    }
+
+    private static List<ProcessRef> tagged(String tree) {
+        return ProcessScan.scan(t -> t.tree().equals(tree)).stream().map(ProcessScan.TaggedProcess::process).toList();
+    }
+
+    /** Everything this JVM runs with; surefire puts the modules on the module path. */
+    private static String classPath() {
+        String modules = System.getProperty("jdk.module.path", "");
+        String classes = System.getProperty("java.class.path", "");
+        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + File.pathSeparator + classes;
+    }
+}
