@@ -258,4 +258,42 @@ class ProcessChildTest {
         sup.stop(Duration.ofSeconds(30));
         assertThat(family).noneMatch(ProcessChildTest::alive);
     }
+
+    @Test
+    void twoHundredCrashRestartCyclesLeaveNoZombieThreadOrFileDescriptor() throws IOException {
+        Path sleeper = script("sleeper.sh", "exec sleep 1000");
+        sup = Supervisor.start(tree("cycles").intensity(1_000, Duration.ofSeconds(1))
+                .child(ProcessChild.spec(proc("c", sleeper).startSeconds(Duration.ZERO)
+                        .output(OutputSpec.builder().sinks(OutputSink.discard()).build()).build())).build());
+        for (int warm = 2; warm <= 5; warm++) {                 // let lazily created threads and files exist
+            ProcessHandle.of(pid("c")).orElseThrow().destroyForcibly();
+            awaitRunning("c", warm);
+        }
+        int threads = Thread.activeCount();
+        long fds = openFds();
+        for (int i = 6; i < 206; i++) {
+            ProcessHandle.of(pid("c")).orElseThrow().destroyForcibly();
+            awaitRunning("c", i);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> zombieChildren().isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> openFds() <= fds + 2 && Thread.activeCount() <= threads + 2);
+    }
+
+    private static long openFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    /** Children of this JVM in state Z (exited and not reaped). */
+    private static List<Long> zombieChildren() {
+        return ProcessHandle.current().children().map(ProcessHandle::pid).filter(p -> {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(p), "stat"));
+                return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+            } catch (IOException gone) {
+                return false;
+            }
+        }).toList();
+    }
 }
