@@ -183,7 +183,8 @@ final class ProcessRun implements RunningChild {
         cancelTimers();
         tree.stop(process.toHandle(), spec.stopSignal(), grace).whenComplete((result, e) -> {
             if (e != null) LOG.error("process '{}': stopping the tree of pid {} failed", spec.id(), pid(), e);
-            else if (!result.killed().isEmpty()) {
+            else if (!result.clean()) LOG.error("process '{}': the tree of pid {} is not fully stopped: {}", spec.id(), pid(), result);
+            if (result != null && !result.killed().isEmpty()) {
                 ctx.notify(new ProcessEvent.StopEscalated(result.killed().stream().map(ProcessRef::pid).toList(), grace));
             }
         });
@@ -197,8 +198,9 @@ final class ProcessRun implements RunningChild {
         // Whatever the main process left behind (workers, grandchildren, detached ones) goes too.
         Duration grace = why instanceof Ending.Cancelled ? Duration.ZERO : spec.stopTimeout();
         tree.sweep(spec.stopSignal(), grace)
-                .exceptionally(e -> {
-                    LOG.error("process '{}': sweeping the tree of pid {} failed", spec.id(), pid(), e);
+                .handle((result, e) -> {
+                    if (e != null) LOG.error("process '{}': sweeping the tree of pid {} failed", spec.id(), pid(), e);
+                    else if (!result.clean()) LOG.error("process '{}': what pid {} left is not fully stopped: {}", spec.id(), pid(), result);
                     return null;
                 })
                 .thenCompose(v -> output.completion().exceptionally(e -> null)
