@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * <p>Defaults (as supervisord / Kubernetes where they have one): environment inherited; no readiness
  * probe, so the start completes after {@code startSeconds} = 1 s of uptime; readiness probed every
  * 250 ms, each attempt with a 2 s timeout; start timeout 5 minutes (model servers load slowly); no
- * liveness probe, no hang detection; stop with SIGTERM, SIGKILL after 10 s; normal exit codes
+ * liveness probe, no hang detection, no maximum age; stop with SIGTERM, SIGKILL after 10 s; normal exit codes
  * {0}; no restart-now or fatal codes; output to a logger per child ({@link OutputSpec#defaults()}); state directory {@code $XDG_STATE_HOME/supervision} or
  * {@code ~/.local/state/supervision}.
  *
@@ -31,7 +31,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
                           Optional<Probe> readiness, Duration readinessInterval, Duration probeTimeout,
                           Duration startSeconds, Duration startTimeout,
                           Optional<Probe.Liveness> liveness, Optional<Duration> silenceTimeout,
-                          Optional<Heartbeat> heartbeat,
+                          Optional<Heartbeat> heartbeat, Optional<Duration> maxAge,
                           StopSignal stopSignal, Duration stopTimeout,
                           Set<Integer> normalExitCodes, Set<Integer> restartNowCodes, Set<Integer> fatalExitCodes,
                           OutputSpec output, Path stateDirectory) {
@@ -67,7 +67,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         b.inheritEnvironment = inheritEnvironment; b.workingDirectory = workingDirectory.orElse(null);
         b.readiness = readiness.orElse(null); b.readinessInterval = readinessInterval; b.probeTimeout = probeTimeout;
         b.startSeconds = startSeconds; b.startTimeout = startTimeout; b.liveness = liveness.orElse(null);
-        b.silenceTimeout = silenceTimeout.orElse(null); b.heartbeat = heartbeat.orElse(null);
+        b.silenceTimeout = silenceTimeout.orElse(null); b.heartbeat = heartbeat.orElse(null); b.maxAge = maxAge.orElse(null);
         b.stopSignal = stopSignal; b.stopTimeout = stopTimeout;
         b.normalExitCodes = normalExitCodes; b.restartNowCodes = restartNowCodes; b.fatalExitCodes = fatalExitCodes;
         b.output = output; b.stateDirectory = stateDirectory;
@@ -100,6 +100,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         private Probe.Liveness liveness;
         private Duration silenceTimeout;
         private Heartbeat heartbeat;
+        private Duration maxAge;
         private StopSignal stopSignal = StopSignal.TERM;
         private Duration stopTimeout = Duration.ofSeconds(10);
         private Set<Integer> normalExitCodes = Set.of(0);
@@ -157,6 +158,12 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         /** The worker touches {@code file}; older than {@code maxAge} counts as a hang. */
         public Builder heartbeat(Path file, Duration maxAge) { this.heartbeat = new Heartbeat(file, maxAge); return this; }
 
+        /**
+         * Restart the process once it has run this long (a leak you cannot fix, a token that expires): its
+         * tree is stopped and it is restarted at once, not counted as a failure ({@link dev.supervision.ExitReason.RestartNow}).
+         */
+        public Builder maxAge(Duration age) { this.maxAge = age; return this; }
+
         public Builder stopSignal(StopSignal signal) { this.stopSignal = signal; return this; }
 
         /** How long the tree gets after the stop signal before SIGKILL. */
@@ -204,6 +211,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             positive(where, "startTimeout", startTimeout);
             positive(where, "stopTimeout", stopTimeout);
             if (silenceTimeout != null) positive(where, "silenceTimeout", silenceTimeout);
+            if (maxAge != null) positive(where, "maxAge", maxAge);
             if (startSeconds == null || startSeconds.isNegative()) {
                 throw new IllegalArgumentException(where + "startSeconds: expected >= 0, was " + startSeconds);
             }
@@ -222,7 +230,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             overlap(where, "restartNowCodes", restartNowCodes, "fatalExitCodes", fatalExitCodes);
             return new ProcessSpec(id, command, shell, environment, inheritEnvironment, Optional.ofNullable(workingDirectory),
                     Optional.ofNullable(readiness), readinessInterval, probeTimeout, startSeconds, startTimeout,
-                    Optional.ofNullable(liveness), Optional.ofNullable(silenceTimeout), Optional.ofNullable(heartbeat),
+                    Optional.ofNullable(liveness), Optional.ofNullable(silenceTimeout), Optional.ofNullable(heartbeat), Optional.ofNullable(maxAge),
                     stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, output, stateDirectory);
         }
 

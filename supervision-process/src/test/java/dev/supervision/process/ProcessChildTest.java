@@ -296,4 +296,16 @@ class ProcessChildTest {
             }
         }).toList();
     }
+
+    @Test
+    void maxAgeRestartsWithoutCountingAFailure() throws IOException {
+        Path sleeper = script("sleeper.sh", "exec sleep 1000");
+        sup = Supervisor.start(tree("age").intensity(0, Duration.ofSeconds(60))          // a counted restart would give up
+                .child(ProcessChild.spec(proc("old", sleeper).maxAge(Duration.ofMillis(700)).build())).build());
+        long first = pid("old");
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("old").incarnation() >= 3);
+        assertThat(alive(first)).isFalse();
+        assertThat(info("old").lastExit()).contains(new ExitReason.RestartNow("maximum age PT0.7S reached"));
+        assertThat(sup.termination()).isNotDone();
+    }
 }

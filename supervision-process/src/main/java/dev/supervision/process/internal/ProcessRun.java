@@ -47,6 +47,7 @@ final class ProcessRun implements RunningChild {
         record Requested() implements Ending {}
         record Cancelled() implements Ending {}
         record CheckFailed(ProcessCrash.Kind kind, String detail) implements Ending {}
+        record MaxAge(Duration age) implements Ending {}
     }
 
     private final ProcessSpec spec;
@@ -125,6 +126,11 @@ final class ProcessRun implements RunningChild {
     }
 
     private void startChecks() {
+        spec.maxAge().ifPresent(age -> timers.add(ProcessTimers.after(age.minus(Duration.ofNanos(readyNanos - launchedNanos)), () -> {
+            if (!ending.compareAndSet(null, new Ending.MaxAge(age))) return;
+            LOG.info("process '{}' (pid {}) reached its maximum age {}; restarting it", spec.id(), pid(), age);
+            endTree(spec.stopTimeout());
+        })));
         spec.liveness().ifPresent(l -> timers.add(ProcessTimers.every(l.initialDelay(), l.interval(), () -> {
             if (ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
             Probes.attempt(l.probe(), l.timeout()).whenComplete((failure, e) -> {
@@ -222,6 +228,7 @@ final class ProcessRun implements RunningChild {
             case null -> ExitClassifier.classify(spec, code, pid(), uptime, tail);
             case Ending.Requested r -> new ExitReason.Shutdown(new ExitStatus(code).toString());
             case Ending.Cancelled c -> new ExitReason.Shutdown("start abandoned, " + new ExitStatus(code));
+            case Ending.MaxAge m -> new ExitReason.RestartNow("maximum age " + m.age() + " reached");
             case Ending.CheckFailed f -> new ExitReason.Failure(new ProcessCrash(f.kind(), "'" + spec.id() + "' " + f.detail(),
                     Optional.of(new ExitStatus(code)), pid(), uptime, tail));
         };
