@@ -1,5 +1,6 @@
 package dev.supervision.process;
 
+import dev.supervision.Backoff;
 import dev.supervision.ChildSpec;
 import dev.supervision.ChildType;
 import dev.supervision.process.internal.ProcessStarter;
@@ -23,16 +24,25 @@ import java.time.Duration;
  * plus {@link #STOP_MARGIN}, a backstop only: the process child itself sends the stop signal to its
  * whole tree, escalates to SIGKILL after the stop timeout, and reports its exit only when nothing of
  * the tree is left.
+ *
+ * <p>Unlike in-JVM children (OTP: restart at once), a process child has a backoff by default,
+ * {@link #DEFAULT_BACKOFF}: a process that cannot start (a port not yet released, GPU memory not yet
+ * freed, a failed preflight) must not burn the restart intensity in milliseconds. Set
+ * {@code backoff(Backoff.none())} on the returned builder for OTP's immediate restarts.
  */
 public final class ProcessChild {
     /** Added to the stop timeout for the supervisor's own shutdown timeout (a backstop). */
     public static final Duration STOP_MARGIN = Duration.ofSeconds(5);
+
+    /** Exponential from 500 ms to 30 s, up to 20 % jitter, reset after 60 s of uptime. */
+    public static final Backoff DEFAULT_BACKOFF = Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(30)).withJitter(0.2);
 
     private ProcessChild() {}
 
     /** A child spec builder that runs {@code spec} as an OS process. */
     public static ChildSpec.Builder spec(ProcessSpec spec) {
         return ChildSpec.builder(spec.id(), new ProcessStarter(spec), ChildType.WORKER)
+                .backoff(DEFAULT_BACKOFF)
                 .startTimeout(spec.startTimeout())
                 .shutdown(spec.stopTimeout().plus(STOP_MARGIN));
     }

@@ -3,6 +3,7 @@ package dev.supervision.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.supervision.Backoff;
 import dev.supervision.ChildInfo;
 import dev.supervision.ChildSpec;
 import dev.supervision.ChildState;
@@ -76,6 +77,14 @@ class ProcessChildTest {
 
     private void awaitRunning(String id, long incarnation) {
         await().atMost(Duration.ofSeconds(20)).until(() -> info(id).state() == ChildState.RUNNING && info(id).incarnation() == incarnation);
+    }
+
+    @Test
+    void processChildrenHaveABackoffByDefault() {
+        ChildSpec c = ProcessChild.spec(ProcessSpec.builder("x").command("true").build()).build();
+        assertThat(c.backoff()).isEqualTo(ProcessChild.DEFAULT_BACKOFF);
+        assertThat(c.shutdown()).isEqualTo(dev.supervision.Shutdown.timeout(Duration.ofSeconds(15)));
+        assertThat(c.startTimeout()).contains(Duration.ofMinutes(5));
     }
 
     @Test
@@ -264,7 +273,7 @@ class ProcessChildTest {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("cycles").intensity(1_000, Duration.ofSeconds(1))
                 .child(ProcessChild.spec(proc("c", sleeper).startSeconds(Duration.ZERO)
-                        .output(OutputSpec.builder().sinks(OutputSink.discard()).build()).build())).build());
+                        .output(OutputSpec.builder().sinks(OutputSink.discard()).build()).build()).backoff(Backoff.none())).build());
         for (int warm = 2; warm <= 5; warm++) {                 // let lazily created threads and files exist
             ProcessHandle.of(pid("c")).orElseThrow().destroyForcibly();
             awaitRunning("c", warm);
