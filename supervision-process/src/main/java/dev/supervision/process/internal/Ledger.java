@@ -166,35 +166,18 @@ public final class Ledger {
     public CompletableFuture<OrphanReport> cleanupOrphans(TreeStopper stopper, Duration stopTimeout) {
         String ours = ProcessTag.currentRun();
         Predicate<ProcessTag> previousRuns = t -> t.tree().equals(tree) && !t.run().equals(ours);
-        CompletableFuture<Map<ProcessRef, OrphanReport.Orphan>> found = new CompletableFuture<>();
-        int[] stale = new int[1];
+        CompletableFuture<Found> found = new CompletableFuture<>();
         Thread.ofVirtual().name("supervision-orphan-scan").start(() -> {
             try {
-                Map<ProcessRef, OrphanReport.Orphan> orphans = new LinkedHashMap<>();
-                for (Entry e : reload()) {
-                    if (e.run().equals(ours)) {
-                        continue;
-                    }
-                    if (ProcessScan.isAlive(e.process())) {
-                        orphans.put(e.process(), orphan(e.process(), e.child(), e.incarnation(), e.run(), true, false));
-                    } else {
-                        stale[0]++;
-                    }
-                }
-                for (ProcessScan.TaggedProcess t : ProcessScan.scan(previousRuns)) {
-                    ProcessTag tag = t.tag();
-                    orphans.merge(t.process(), orphan(t.process(), tag.child(), tag.incarnation(), tag.run(), false, true),
-                            (a, b) -> orphan(a.process(), a.child(), a.incarnation(), a.run(), true, true));
-                }
-                found.complete(orphans);
+                found.complete(find(ours, previousRuns));
             } catch (Throwable t) {
                 found.completeExceptionally(t);
             }
         });
-        return found.thenCompose(orphans -> stopper.stop(orphans.keySet(), previousRuns, Signal.TERM, stopTimeout)
+        return found.thenCompose(f -> stopper.stop(f.orphans().keySet(), previousRuns, Signal.TERM, stopTimeout)
                 .thenApply(stop -> {
                     dropOtherRuns(ours);
-                    OrphanReport report = new OrphanReport(tree, List.copyOf(orphans.values()), stop, stale[0]);
+                    OrphanReport report = new OrphanReport(tree, List.copyOf(f.orphans().values()), stop, f.stale());
                     if (!stop.clean()) {
                         LOG.error("Orphans of previous runs could not all be stopped: {}", report);
                     } else if (!report.nothingFound()) {
@@ -204,6 +187,30 @@ public final class Ledger {
                     }
                     return report;
                 }));
+    }
+
+    /** The orphans found, by process, and the number of ledger entries of other runs already gone. */
+    private record Found(Map<ProcessRef, OrphanReport.Orphan> orphans, int stale) {}
+
+    private Found find(String ours, Predicate<ProcessTag> previousRuns) {
+        Map<ProcessRef, OrphanReport.Orphan> orphans = new LinkedHashMap<>();
+        int stale = 0;
+        for (Entry e : reload()) {
+            if (e.run().equals(ours)) {
+                continue;
+            }
+            if (ProcessScan.isAlive(e.process())) {
+                orphans.put(e.process(), orphan(e.process(), e.child(), e.incarnation(), e.run(), true, false));
+            } else {
+                stale++;
+            }
+        }
+        for (ProcessScan.TaggedProcess t : ProcessScan.scan(previousRuns)) {
+            ProcessTag tag = t.tag();
+            orphans.merge(t.process(), orphan(t.process(), tag.child(), tag.incarnation(), tag.run(), false, true),
+                    (a, b) -> orphan(a.process(), a.child(), a.incarnation(), a.run(), true, true));
+        }
+        return new Found(orphans, stale);
     }
 
     private static OrphanReport.Orphan orphan(ProcessRef p, String child, long incarnation, String run,

@@ -141,6 +141,38 @@ class TreeStopperTest {
     }
 
     @Test
+    void aTreeThatKeepsComingBackIsReportedNotWaitedOnForEver() throws Exception {
+        String tree = TestProcesses.tree("respawn");
+        ProcessTag victim = ProcessTag.of(tree, "victim", 1);
+        ProcessTag spawner = ProcessTag.of(tree, "spawner", 1);
+        // Outside the victim's tree (another child), the spawner keeps starting processes tagged as the victim.
+        Process p = launch(spawner, script(dir, "spawner.sh", String.join("\n",
+                "while :; do",
+                "  env SUPERVISION_CHILD=victim sleep 300 &",
+                "  sleep 0.001",
+                "done")));
+        try {
+            await().atMost(WAIT).until(() -> !ProcessScan.scan(victim::equals).isEmpty());
+            TreeStopper quick = new TreeStopper(scheduler, Duration.ofMillis(100));
+
+            StopResult r = quick.stop(List.of(), victim::equals, Signal.TERM, Duration.ofMillis(100))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(5));
+            assumeFalse(r.clean(), "the spawner did not outpace the last SIGKILL round this time: " + r);
+            assertThat(r.survivors()).isNotEmpty();
+            assertThat(r.problems()).anyMatch(m -> m.contains("still alive after 3 SIGKILL rounds"));
+        } finally {
+            // The whole tree by its name: a victim forked just before the spawner died re-parents to init
+            // and carries only the victim's tag.
+            ProcessRef spawnerRef = ProcessScan.ref(p.pid()).orElseThrow();
+            assertThat(stopper.stop(List.of(spawnerRef), t -> t.tree().equals(tree), Signal.TERM, Duration.ofSeconds(1))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS).clean()).isTrue();
+            assertThat(tagged(tree)).isEmpty();
+        }
+    }
+
+    @Test
     void twoHundredCrashAndStopCyclesLeaveNoZombieThreadOrDescriptor() throws Exception {
         String tree = TestProcesses.tree("cycles");
         Path crash = script(dir, "crash.sh", "sleep 300 &\nexit 3");
