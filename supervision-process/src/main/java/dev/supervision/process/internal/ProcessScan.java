@@ -42,11 +42,6 @@ public final class ProcessScan {
     /** What {@code /proc/<pid>/stat} says about a process. */
     record Stat(char state, long ppid, long startTime) {}
 
-    /** Whether {@code /proc} is there, i.e. whether the tag scan and the {@code /proc} start times work. */
-    public static boolean procAvailable() {
-        return PROC_FS;
-    }
-
     static Optional<Stat> stat(long pid) {
         String s;
         try {

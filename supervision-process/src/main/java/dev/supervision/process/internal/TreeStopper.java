@@ -1,8 +1,7 @@
 package dev.supervision.process.internal;
 
+import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -212,18 +211,17 @@ public final class TreeStopper {
             return;
         }
         try {
-            Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
-            kill.getOutputStream().close();
-            String output;
-            try (InputStream in = kill.getInputStream()) {
-                output = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-            }
+            Process kill = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!kill.waitFor(10, TimeUnit.SECONDS)) {
                 kill.destroyForcibly();
                 problems.add("'" + String.join(" ", command) + "' did not finish in 10 s");
             } else if (kill.exitValue() != 0) {
                 // Usually a process exited between the liveness check and the signal; escalation covers the rest.
-                LOG.debug("'{}' exited {}: {}", String.join(" ", command), kill.exitValue(), output);
+                LOG.debug("'{}' exited {}", String.join(" ", command), kill.exitValue());
             }
         } catch (IOException e) {
             LOG.warn("Cannot send {} with '{}': {}", signal.signalName(), String.join(" ", command), e.toString());
