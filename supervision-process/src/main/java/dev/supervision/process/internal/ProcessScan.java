@@ -36,11 +36,23 @@ public final class ProcessScan {
 
     private ProcessScan() {}
 
-    /** A process found by the tag scan. */
+    /**
+     * A process found by the tag scan.
+     *
+     * @param process the process
+     * @param tag the tag in its environment
+     */
     public record TaggedProcess(ProcessRef process, ProcessTag tag) {}
 
     /** What {@code /proc/<pid>/stat} says about a process. */
-    record Stat(char state, long ppid, long startTime) {}
+    record Stat(char state, long ppid, long flags, long startTime) {
+        private static final long PF_KTHREAD = 0x00200000;
+
+        /** A kernel thread: no environment, never ours. */
+        boolean kernelThread() {
+            return (flags & PF_KTHREAD) != 0;
+        }
+    }
 
     static Optional<Stat> stat(long pid) {
         String s;
@@ -59,7 +71,8 @@ public final class ProcessScan {
             return Optional.empty();
         }
         try {
-            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[19])));
+            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[6]),
+                    Long.parseLong(f[19])));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
@@ -123,7 +136,7 @@ public final class ProcessScan {
                 continue;
             }
             OptionalLong before = startTime(pid);
-            if (before.isEmpty()) {
+            if (before.isEmpty() || stat(pid).filter(Stat::kernelThread).isPresent()) {
                 continue;
             }
             Optional<ProcessTag> tag = ProcessTag.read(pid).filter(filter);
@@ -162,6 +175,9 @@ public final class ProcessScan {
             }
             stats.put(pid, st.get());
             children.computeIfAbsent(st.get().ppid(), k -> new ArrayList<>()).add(pid);
+            if (st.get().kernelThread()) {
+                continue;
+            }
             // A pid reused between the stat and the environ read gets the wrong start time here, so it is
             // never signalled: every signal re-checks the start time first.
             if (ProcessTag.read(pid).filter(tagged).isPresent()) {

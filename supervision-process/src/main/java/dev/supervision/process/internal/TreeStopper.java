@@ -79,6 +79,8 @@ public final class TreeStopper {
     /**
      * Stops the tree of one launched process: the process, its descendants, and everything carrying exactly
      * this {@code tag} (same tree, child, incarnation and run, so the next incarnation is never touched).
+     * The root's start time is read on the calling thread (one small {@code /proc} read), so that the
+     * identity is the one at the call; everything else runs on the stop's virtual thread.
      *
      * @param root the launched process, alive or not
      * @param signal the first signal, e.g. {@link Signal#TERM}
@@ -127,22 +129,18 @@ public final class TreeStopper {
         Set<ProcessRef> signalled = new LinkedHashSet<>();
         Set<ProcessRef> killed = new LinkedHashSet<>();
         List<String> problems = new ArrayList<>();
-        Set<ProcessRef> targets = ProcessScan.sweep(roots, tagged);
+        Set<ProcessRef> targets = remaining(roots, tagged);
         while (!targets.isEmpty() && System.nanoTime() - deadline < 0) {
             Set<ProcessRef> fresh = new LinkedHashSet<>(targets);
             fresh.removeAll(signalled);
             deliver(signal, fresh, problems);
             signalled.addAll(fresh);
-            Set<ProcessRef> alive = awaitGone(signalled, deadline - System.nanoTime());
-            alive.addAll(ProcessScan.sweep(alive, tagged));
-            targets = alive;
+            targets = remaining(awaitGone(signalled, deadline - System.nanoTime()), tagged);
         }
         for (int round = 0; round < KILL_ROUNDS && !targets.isEmpty(); round++) {
             deliver(Signal.KILL, targets, problems);
             killed.addAll(targets);
-            Set<ProcessRef> alive = awaitGone(killed, killTimeout.toNanos());
-            alive.addAll(ProcessScan.sweep(alive, tagged));
-            targets = alive;
+            targets = remaining(awaitGone(killed, killTimeout.toNanos()), tagged);
         }
         if (!targets.isEmpty()) {
             problems.add("still alive after " + KILL_ROUNDS + " SIGKILL rounds of " + killTimeout.toMillis()
@@ -150,6 +148,16 @@ public final class TreeStopper {
         }
         return new StopResult(signal, List.copyOf(signalled), List.copyOf(killed), List.copyOf(targets),
                 Duration.ofNanos(System.nanoTime() - start), problems);
+    }
+
+    /**
+     * What is left of the tree: the live ones of {@code from} with their descendants, plus the tag scan.
+     * When that finds nothing, a second sweep confirms it: one scan can miss a process caught mid-fork or
+     * mid-exec.
+     */
+    private static Set<ProcessRef> remaining(Collection<ProcessRef> from, Predicate<ProcessTag> tagged) {
+        Set<ProcessRef> left = ProcessScan.sweep(from, tagged);
+        return left.isEmpty() ? ProcessScan.sweep(from, tagged) : left;
     }
 
     /** Waits, without holding a thread, until all are gone or the time is up; returns those still alive. */

@@ -101,7 +101,7 @@ class TreeStopperTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Signal.class, names = {"INT", "QUIT", "HUP", "USR1"})
+    @EnumSource(value = Signal.class, names = {"TERM", "INT", "QUIT", "HUP", "USR1"})
     void deliversTheConfiguredStopSignal(Signal signal) throws Exception {
         assumeFalse(ignoredByThisJvm(signal), "SIG" + signal + " is ignored by this JVM, so a child cannot trap it");
         ProcessTag tag = ProcessTag.of(TestProcesses.tree("signal-" + signal), "trapper", 1);
@@ -135,6 +135,9 @@ class TreeStopperTest {
         StopResult r = stopper.stop(old.toHandle(), Signal.TERM, Duration.ofSeconds(5), first).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(r.clean()).isTrue();
+        assertThat(r.killed()).isEmpty();
+        assertThat(old.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(old.exitValue()).isEqualTo(143);
         assertThat(next.isAlive()).isTrue();
         assertThat(stopper.stop(next.toHandle(), Signal.TERM, Duration.ofSeconds(5), second).get(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .clean()).isTrue();
@@ -233,6 +236,7 @@ class TreeStopperTest {
             case INT -> 2;
             case QUIT -> 3;
             case USR1 -> 10;
+            case TERM -> 15;
             default -> throw new IllegalArgumentException(signal.name());
         };
         String mask = Files.readAllLines(Path.of("/proc/self/status")).stream()
