@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -153,7 +154,8 @@ public final class Ledger {
      * anything new is launched. An orphan is a ledger entry of another run whose pid is alive with the
      * recorded start time (a reused pid is left alone), or any process the tag scan finds with this tree's
      * name and another run. Their whole trees are stopped with SIGTERM, {@code stopTimeout}, then SIGKILL.
-     * Entries of other runs are then dropped from the ledger. The outcome is logged (a warning when
+     * Entries of other runs are then dropped from the ledger, except processes that survived the stop
+     * (the next start tries them again). The outcome is logged (a warning when
      * something was found, an error when something survived) and returned.
      *
      * <p>Runs on a virtual thread; the caller is not blocked.
@@ -176,7 +178,7 @@ public final class Ledger {
         });
         return found.thenCompose(f -> stopper.stop(f.orphans().keySet(), previousRuns, Signal.TERM, stopTimeout)
                 .thenApply(stop -> {
-                    dropOtherRuns(ours);
+                    dropOtherRuns(ours, Set.copyOf(stop.survivors()));
                     OrphanReport report = new OrphanReport(tree, List.copyOf(f.orphans().values()), stop, f.stale());
                     if (!stop.clean()) {
                         LOG.error("Orphans of previous runs could not all be stopped: {}", report);
@@ -219,10 +221,11 @@ public final class Ledger {
         return new OrphanReport.Orphan(p, child, incarnation, run, command, inLedger, tagged);
     }
 
-    private void dropOtherRuns(String ours) {
+    /** Drops the entries of other runs, except survivors of the stop, which the next start tries again. */
+    private void dropOtherRuns(String ours, Set<ProcessRef> survivors) {
         lock.lock();
         try {
-            if (live.values().removeIf(e -> !e.run().equals(ours)) || deadRecords > 0) {
+            if (live.values().removeIf(e -> !e.run().equals(ours) && !survivors.contains(e.process())) || deadRecords > 0) {
                 rewrite();
             }
         } finally {
