@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>Signals: SIGTERM and SIGKILL go through {@link ProcessHandle#destroy()} and
  * {@link ProcessHandle#destroyForcibly()}; other stop signals through one {@code kill -s NAME pid...}
  * exec per round (Java 21 has no other way without FFM). A failed delivery is logged, listed in
- * {@link StopResult#problems()}, and covered by the SIGKILL escalation. Before each signal the process's
- * start time is checked, so a reused pid is never signalled.
+ * {@link StopResult#problems()}, and covered by the SIGKILL escalation. Just before each signal the
+ * process's start time is checked, so a reused pid is not signalled; {@code ProcessHandle.destroy} checks
+ * it again itself, while for {@code kill -s} a pid reused in the milliseconds between the check and the
+ * exec would be (Java 21 offers no pidfd without FFM).
  */
 public final class TreeStopper {
     /** The kill timeout when none is given: how long one SIGKILL round waits. */
