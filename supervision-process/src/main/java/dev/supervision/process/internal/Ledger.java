@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -153,7 +154,8 @@ public final class Ledger {
      * anything new is launched. An orphan is a ledger entry of another run whose pid is alive with the
      * recorded start time (a reused pid is left alone), or any process the tag scan finds with this tree's
      * name and another run. Their whole trees are stopped with SIGTERM, {@code stopTimeout}, then SIGKILL.
-     * Entries of other runs are then dropped from the ledger. The outcome is logged (a warning when
+     * Entries of other runs are then dropped from the ledger, except processes that survived the stop
+     * (the next start tries them again). The outcome is logged (a warning when
      * something was found, an error when something survived) and returned.
      *
      * <p>Runs on a virtual thread; the caller is not blocked.
@@ -166,35 +168,18 @@ public final class Ledger {
     public CompletableFuture<OrphanReport> cleanupOrphans(TreeStopper stopper, Duration stopTimeout) {
         String ours = ProcessTag.currentRun();
         Predicate<ProcessTag> previousRuns = t -> t.tree().equals(tree) && !t.run().equals(ours);
-        CompletableFuture<Map<ProcessRef, OrphanReport.Orphan>> found = new CompletableFuture<>();
-        int[] stale = new int[1];
+        CompletableFuture<Found> found = new CompletableFuture<>();
         Thread.ofVirtual().name("supervision-orphan-scan").start(() -> {
             try {
-                Map<ProcessRef, OrphanReport.Orphan> orphans = new LinkedHashMap<>();
-                for (Entry e : reload()) {
-                    if (e.run().equals(ours)) {
-                        continue;
-                    }
-                    if (ProcessScan.isAlive(e.process())) {
-                        orphans.put(e.process(), orphan(e.process(), e.child(), e.incarnation(), e.run(), true, false));
-                    } else {
-                        stale[0]++;
-                    }
-                }
-                for (ProcessScan.TaggedProcess t : ProcessScan.scan(previousRuns)) {
-                    ProcessTag tag = t.tag();
-                    orphans.merge(t.process(), orphan(t.process(), tag.child(), tag.incarnation(), tag.run(), false, true),
-                            (a, b) -> orphan(a.process(), a.child(), a.incarnation(), a.run(), true, true));
-                }
-                found.complete(orphans);
+                found.complete(find(ours, previousRuns));
             } catch (Throwable t) {
                 found.completeExceptionally(t);
             }
         });
-        return found.thenCompose(orphans -> stopper.stop(orphans.keySet(), previousRuns, Signal.TERM, stopTimeout)
+        return found.thenCompose(f -> stopper.stop(f.orphans().keySet(), previousRuns, Signal.TERM, stopTimeout)
                 .thenApply(stop -> {
-                    dropOtherRuns(ours);
-                    OrphanReport report = new OrphanReport(tree, List.copyOf(orphans.values()), stop, stale[0]);
+                    dropOtherRuns(ours, Set.copyOf(stop.survivors()));
+                    OrphanReport report = new OrphanReport(tree, List.copyOf(f.orphans().values()), stop, f.stale());
                     if (!stop.clean()) {
                         LOG.error("Orphans of previous runs could not all be stopped: {}", report);
                     } else if (!report.nothingFound()) {
@@ -206,16 +191,41 @@ public final class Ledger {
                 }));
     }
 
+    /** The orphans found, by process, and the number of ledger entries of other runs already gone. */
+    private record Found(Map<ProcessRef, OrphanReport.Orphan> orphans, int stale) {}
+
+    private Found find(String ours, Predicate<ProcessTag> previousRuns) {
+        Map<ProcessRef, OrphanReport.Orphan> orphans = new LinkedHashMap<>();
+        int stale = 0;
+        for (Entry e : reload()) {
+            if (e.run().equals(ours)) {
+                continue;
+            }
+            if (ProcessScan.isAlive(e.process())) {
+                orphans.put(e.process(), orphan(e.process(), e.child(), e.incarnation(), e.run(), true, false));
+            } else {
+                stale++;
+            }
+        }
+        for (ProcessScan.TaggedProcess t : ProcessScan.scan(previousRuns)) {
+            ProcessTag tag = t.tag();
+            orphans.merge(t.process(), orphan(t.process(), tag.child(), tag.incarnation(), tag.run(), false, true),
+                    (a, b) -> orphan(a.process(), a.child(), a.incarnation(), a.run(), true, true));
+        }
+        return new Found(orphans, stale);
+    }
+
     private static OrphanReport.Orphan orphan(ProcessRef p, String child, long incarnation, String run,
             boolean inLedger, boolean tagged) {
         String command = ProcessHandle.of(p.pid()).flatMap(h -> h.info().commandLine()).orElse("");
         return new OrphanReport.Orphan(p, child, incarnation, run, command, inLedger, tagged);
     }
 
-    private void dropOtherRuns(String ours) {
+    /** Drops the entries of other runs, except survivors of the stop, which the next start tries again. */
+    private void dropOtherRuns(String ours, Set<ProcessRef> survivors) {
         lock.lock();
         try {
-            if (live.values().removeIf(e -> !e.run().equals(ours)) || deadRecords > 0) {
+            if (live.values().removeIf(e -> !e.run().equals(ours) && !survivors.contains(e.process())) || deadRecords > 0) {
                 rewrite();
             }
         } finally {

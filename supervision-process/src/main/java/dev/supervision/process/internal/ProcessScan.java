@@ -6,10 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -32,15 +36,22 @@ public final class ProcessScan {
 
     private ProcessScan() {}
 
-    /** A process found by the tag scan. */
+    /**
+     * A process found by the tag scan.
+     *
+     * @param process the process
+     * @param tag the tag in its environment
+     */
     public record TaggedProcess(ProcessRef process, ProcessTag tag) {}
 
     /** What {@code /proc/<pid>/stat} says about a process. */
-    record Stat(char state, long ppid, long startTime) {}
+    record Stat(char state, long ppid, long flags, long startTime) {
+        private static final long PF_KTHREAD = 0x00200000;
 
-    /** Whether {@code /proc} is there, i.e. whether the tag scan and the {@code /proc} start times work. */
-    public static boolean procAvailable() {
-        return PROC_FS;
+        /** A kernel thread: no environment, never ours. */
+        boolean kernelThread() {
+            return (flags & PF_KTHREAD) != 0;
+        }
     }
 
     static Optional<Stat> stat(long pid) {
@@ -60,7 +71,8 @@ public final class ProcessScan {
             return Optional.empty();
         }
         try {
-            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[19])));
+            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[6]),
+                    Long.parseLong(f[19])));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
@@ -70,7 +82,7 @@ public final class ProcessScan {
     public static OptionalLong startTime(long pid) {
         if (PROC_FS) {
             Optional<Stat> st = stat(pid);
-            return st.isPresent() && st.get().state() != 'Z' && st.get().state() != 'X'
+            return st.isPresent() && running(st.get())
                     ? OptionalLong.of(st.get().startTime())
                     : OptionalLong.empty();
         }
@@ -119,41 +131,94 @@ public final class ProcessScan {
             return out;
         }
         Set<Long> self = selfAndAncestors();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
-            for (Path dir : dirs) {
-                long pid = pidOf(dir.getFileName().toString());
-                if (pid <= 0 || self.contains(pid)) {
-                    continue;
-                }
-                OptionalLong before = startTime(pid);
-                if (before.isEmpty()) {
-                    continue;
-                }
-                Optional<ProcessTag> tag = ProcessTag.read(pid).filter(filter);
-                // The same start time after reading the environment: the pid was not reused in between.
-                if (tag.isPresent() && startTime(pid).equals(before)) {
-                    out.add(new TaggedProcess(new ProcessRef(pid, before.getAsLong()), tag.get()));
-                }
+        for (long pid : pids()) {
+            if (self.contains(pid)) {
+                continue;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list /proc for the process tag scan", e);
+            OptionalLong before = startTime(pid);
+            if (before.isEmpty() || stat(pid).filter(Stat::kernelThread).isPresent()) {
+                continue;
+            }
+            Optional<ProcessTag> tag = ProcessTag.read(pid).filter(filter);
+            // The same start time after reading the environment: the pid was not reused in between.
+            if (tag.isPresent() && startTime(pid).equals(before)) {
+                out.add(new TaggedProcess(new ProcessRef(pid, before.getAsLong()), tag.get()));
+            }
         }
         return out;
     }
 
     /**
      * Everything alive in the trees of {@code roots} plus everything the tag scan finds, with the
-     * descendants of what it finds; in discovery order, without duplicates.
+     * descendants of what it finds; roots first, without duplicates. On Linux this is one pass over
+     * {@code /proc} (a parent-to-children map built from each process's stat, in which a child older than
+     * its parent is ignored as a reused pid); elsewhere the roots' {@link #tree(ProcessRef)}s. This JVM and
+     * its ancestors are never included.
+     *
+     * @throws UncheckedIOException if {@code /proc} exists but cannot be listed
      */
     public static Set<ProcessRef> sweep(Iterable<ProcessRef> roots, Predicate<ProcessTag> tagged) {
         Set<ProcessRef> out = new LinkedHashSet<>();
-        for (ProcessRef r : roots) {
-            out.addAll(tree(r));
+        if (!PROC_FS) {
+            roots.forEach(r -> out.addAll(tree(r)));
+            return out;
         }
-        for (TaggedProcess t : scan(tagged)) {
-            if (!out.contains(t.process())) {
-                out.addAll(tree(t.process()));
+        Set<Long> self = selfAndAncestors();
+        Map<Long, Stat> stats = new HashMap<>();
+        Map<Long, List<Long>> children = new HashMap<>();
+        List<ProcessRef> start = new ArrayList<>();
+        roots.forEach(start::add);
+        for (long pid : pids()) {
+            Optional<Stat> st = stat(pid).filter(ProcessScan::running);
+            if (st.isEmpty() || self.contains(pid)) {
+                continue;
             }
+            stats.put(pid, st.get());
+            children.computeIfAbsent(st.get().ppid(), k -> new ArrayList<>()).add(pid);
+            if (st.get().kernelThread()) {
+                continue;
+            }
+            // A pid reused between the stat and the environ read gets the wrong start time here, so it is
+            // never signalled: every signal re-checks the start time first.
+            if (ProcessTag.read(pid).filter(tagged).isPresent()) {
+                start.add(new ProcessRef(pid, st.get().startTime()));
+            }
+        }
+        Deque<ProcessRef> queue = new ArrayDeque<>();
+        for (ProcessRef r : start) {
+            Stat st = stats.get(r.pid());
+            if (st != null && st.startTime() == r.startTime() && out.add(r)) {
+                queue.add(r);
+            }
+        }
+        while (!queue.isEmpty()) {
+            ProcessRef parent = queue.poll();
+            for (long pid : children.getOrDefault(parent.pid(), List.of())) {
+                Stat st = stats.get(pid);
+                ProcessRef child = new ProcessRef(pid, st.startTime());
+                if (st.startTime() >= parent.startTime() && out.add(child)) {
+                    queue.add(child);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean running(Stat st) {
+        return st.state() != 'Z' && st.state() != 'X';
+    }
+
+    private static List<Long> pids() {
+        List<Long> out = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
+            for (Path dir : dirs) {
+                long pid = pidOf(dir.getFileName().toString());
+                if (pid > 0) {
+                    out.add(pid);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list /proc", e);
         }
         return out;
     }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The environment marker every launched process carries, so that its whole tree can be found later,
@@ -43,6 +44,8 @@ public record ProcessTag(String tree, String child, long incarnation, String run
     /** The variable holding the JVM run id. */
     public static final String RUN = "SUPERVISION_RUN";
 
+    private static final int EMPTY_RETRIES = 3;
+    private static final long EMPTY_RETRY_NANOS = 200_000;
     private static final String CURRENT_RUN =
             ProcessHandle.current().pid() + "-" + Long.toHexString(UUID.randomUUID().getMostSignificantBits());
 
@@ -104,16 +107,24 @@ public record ProcessTag(String tree, String child, long incarnation, String run
     /**
      * The tag a running process was started with, read from {@code /proc/<pid>/environ} (its initial
      * environment). Empty, silently, for a process without a complete tag, one that vanished, one whose
-     * environment is not readable (another user's), and on systems without {@code /proc}.
+     * environment is not readable (another user's), and on systems without {@code /proc}. An empty
+     * environment is read again up to 3 times, 0.2 ms apart, since a process in the middle of
+     * {@code execve} reads as empty.
      */
     public static Optional<ProcessTag> read(long pid) {
-        byte[] environ;
+        Path path = Path.of("/proc", Long.toString(pid), "environ");
         try {
-            environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+            byte[] environ = Files.readAllBytes(path);
+            // A process caught in execve reads as empty (the old memory is gone, the new one not yet
+            // there): look again a few times before taking it for an empty environment.
+            for (int retry = 0; environ.length == 0 && retry < EMPTY_RETRIES; retry++) {
+                LockSupport.parkNanos(EMPTY_RETRY_NANOS);
+                environ = Files.readAllBytes(path);
+            }
+            return parse(environ);
         } catch (IOException | SecurityException e) {
             return Optional.empty();
         }
-        return parse(environ);
     }
 
     /** Parses NUL-separated {@code NAME=value} entries; empty unless all four variables are present and valid. */

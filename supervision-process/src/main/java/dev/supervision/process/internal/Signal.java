@@ -12,7 +12,7 @@ public enum Signal {
     INT,
     /** SIGQUIT. */
     QUIT,
-    /** SIGKILL: cannot be caught; a stop that starts with it skips the grace period's meaning. */
+    /** SIGKILL: cannot be caught; as a stop signal the stop timeout only bounds the wait for the processes to vanish. */
     KILL,
     /** SIGUSR1. */
     USR1,

@@ -1,8 +1,7 @@
 package dev.supervision.process.internal;
 
+import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * <p>Signals: SIGTERM and SIGKILL go through {@link ProcessHandle#destroy()} and
  * {@link ProcessHandle#destroyForcibly()}; other stop signals through one {@code kill -s NAME pid...}
  * exec per round (Java 21 has no other way without FFM). A failed delivery is logged, listed in
- * {@link StopResult#problems()}, and covered by the SIGKILL escalation. Before each signal the process's
- * start time is checked, so a reused pid is never signalled.
+ * {@link StopResult#problems()}, and covered by the SIGKILL escalation. Just before each signal the
+ * process's start time is checked, so a reused pid is not signalled; {@code ProcessHandle.destroy} checks
+ * it again itself, while for {@code kill -s} a pid reused in the milliseconds between the check and the
+ * exec would be (Java 21 offers no pidfd without FFM).
  */
 public final class TreeStopper {
     /** The kill timeout when none is given: how long one SIGKILL round waits. */
@@ -80,6 +81,8 @@ public final class TreeStopper {
     /**
      * Stops the tree of one launched process: the process, its descendants, and everything carrying exactly
      * this {@code tag} (same tree, child, incarnation and run, so the next incarnation is never touched).
+     * The root's start time is read on the calling thread (one small {@code /proc} read), so that the
+     * identity is the one at the call; everything else runs on the stop's virtual thread.
      *
      * @param root the launched process, alive or not
      * @param signal the first signal, e.g. {@link Signal#TERM}
@@ -128,22 +131,18 @@ public final class TreeStopper {
         Set<ProcessRef> signalled = new LinkedHashSet<>();
         Set<ProcessRef> killed = new LinkedHashSet<>();
         List<String> problems = new ArrayList<>();
-        Set<ProcessRef> targets = ProcessScan.sweep(roots, tagged);
+        Set<ProcessRef> targets = remaining(roots, tagged);
         while (!targets.isEmpty() && System.nanoTime() - deadline < 0) {
             Set<ProcessRef> fresh = new LinkedHashSet<>(targets);
             fresh.removeAll(signalled);
             deliver(signal, fresh, problems);
             signalled.addAll(fresh);
-            Set<ProcessRef> alive = awaitGone(signalled, deadline - System.nanoTime());
-            alive.addAll(ProcessScan.sweep(alive, tagged));
-            targets = alive;
+            targets = remaining(awaitGone(signalled, deadline - System.nanoTime()), tagged);
         }
         for (int round = 0; round < KILL_ROUNDS && !targets.isEmpty(); round++) {
             deliver(Signal.KILL, targets, problems);
             killed.addAll(targets);
-            Set<ProcessRef> alive = awaitGone(killed, killTimeout.toNanos());
-            alive.addAll(ProcessScan.sweep(alive, tagged));
-            targets = alive;
+            targets = remaining(awaitGone(killed, killTimeout.toNanos()), tagged);
         }
         if (!targets.isEmpty()) {
             problems.add("still alive after " + KILL_ROUNDS + " SIGKILL rounds of " + killTimeout.toMillis()
@@ -151,6 +150,16 @@ public final class TreeStopper {
         }
         return new StopResult(signal, List.copyOf(signalled), List.copyOf(killed), List.copyOf(targets),
                 Duration.ofNanos(System.nanoTime() - start), problems);
+    }
+
+    /**
+     * What is left of the tree: the live ones of {@code from} with their descendants, plus the tag scan.
+     * When that finds nothing, a second sweep confirms it: one scan can miss a process caught mid-fork or
+     * mid-exec.
+     */
+    private static Set<ProcessRef> remaining(Collection<ProcessRef> from, Predicate<ProcessTag> tagged) {
+        Set<ProcessRef> left = ProcessScan.sweep(from, tagged);
+        return left.isEmpty() ? ProcessScan.sweep(from, tagged) : left;
     }
 
     /** Waits, without holding a thread, until all are gone or the time is up; returns those still alive. */
@@ -212,18 +221,17 @@ public final class TreeStopper {
             return;
         }
         try {
-            Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
-            kill.getOutputStream().close();
-            String output;
-            try (InputStream in = kill.getInputStream()) {
-                output = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-            }
+            Process kill = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             if (!kill.waitFor(10, TimeUnit.SECONDS)) {
                 kill.destroyForcibly();
                 problems.add("'" + String.join(" ", command) + "' did not finish in 10 s");
             } else if (kill.exitValue() != 0) {
                 // Usually a process exited between the liveness check and the signal; escalation covers the rest.
-                LOG.debug("'{}' exited {}: {}", String.join(" ", command), kill.exitValue(), output);
+                LOG.debug("'{}' exited {}", String.join(" ", command), kill.exitValue());
             }
         } catch (IOException e) {
             LOG.warn("Cannot send {} with '{}': {}", signal.signalName(), String.join(" ", command), e.toString());

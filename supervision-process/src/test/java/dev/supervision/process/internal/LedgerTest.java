@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,6 +128,7 @@ class LedgerTest {
     }
 
     @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc")
     void processesOfTheCurrentRunAreNotOrphans() throws Exception {
         String tree = TestProcesses.tree("own-run");
         ProcessTag tag = ProcessTag.of(tree, "c", 1);

@@ -16,11 +16,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 @ExtendWith(LeftoverProcessCheck.class)
+@EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc")
 class OrphanCleanupTest {
     @TempDir
     Path dir;

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +46,7 @@ class ProcessTagTest {
     }
 
     @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc")
     void readsTheTagOfARunningProcessAndNothingOnceItIsGone() throws Exception {
         ProcessTag tag = ProcessTag.of(TestProcesses.tree("tag-read"), "sleeper", 7);
         Process p = TestProcesses.launch(tag, TestProcesses.script(dir, "s.sh", "exec sleep 60"));

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Helpers for tests with real processes: scripts, tagged launches, tree names of this test JVM. */
@@ -28,7 +29,7 @@ final class TestProcesses {
     }
 
     static Process launch(ProcessTag tag, Path script, String... args) throws IOException {
-        List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+        List<String> command = new ArrayList<>(List.of("bash", script.toString()));
         command.addAll(List.of(args));
         return tag.applyTo(new ProcessBuilder(command))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

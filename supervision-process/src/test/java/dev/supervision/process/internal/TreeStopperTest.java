@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.LoggerFactory;
 
 @ExtendWith(LeftoverProcessCheck.class)
+@EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc")
 class TreeStopperTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -98,7 +101,7 @@ class TreeStopperTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Signal.class, names = {"INT", "QUIT", "HUP", "USR1"})
+    @EnumSource(value = Signal.class, names = {"TERM", "INT", "QUIT", "HUP", "USR1"})
     void deliversTheConfiguredStopSignal(Signal signal) throws Exception {
         assumeFalse(ignoredByThisJvm(signal), "SIG" + signal + " is ignored by this JVM, so a child cannot trap it");
         ProcessTag tag = ProcessTag.of(TestProcesses.tree("signal-" + signal), "trapper", 1);
@@ -132,9 +135,44 @@ class TreeStopperTest {
         StopResult r = stopper.stop(old.toHandle(), Signal.TERM, Duration.ofSeconds(5), first).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(r.clean()).isTrue();
+        assertThat(r.killed()).isEmpty();
+        assertThat(old.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(old.exitValue()).isEqualTo(143);
         assertThat(next.isAlive()).isTrue();
         assertThat(stopper.stop(next.toHandle(), Signal.TERM, Duration.ofSeconds(5), second).get(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .clean()).isTrue();
+    }
+
+    @Test
+    void aTreeThatKeepsComingBackIsReportedNotWaitedOnForEver() throws Exception {
+        String tree = TestProcesses.tree("respawn");
+        ProcessTag victim = ProcessTag.of(tree, "victim", 1);
+        ProcessTag spawner = ProcessTag.of(tree, "spawner", 1);
+        // Outside the victim's tree (another child), the spawner keeps starting processes tagged as the victim.
+        Process p = launch(spawner, script(dir, "spawner.sh", String.join("\n",
+                "while :; do",
+                "  env SUPERVISION_CHILD=victim sleep 300 &",
+                "  sleep 0.001",
+                "done")));
+        try {
+            await().atMost(WAIT).until(() -> !ProcessScan.scan(victim::equals).isEmpty());
+            TreeStopper quick = new TreeStopper(scheduler, Duration.ofMillis(100));
+
+            StopResult r = quick.stop(List.of(), victim::equals, Signal.TERM, Duration.ofMillis(100))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(5));
+            assumeFalse(r.clean(), "the spawner did not outpace the last SIGKILL round this time: " + r);
+            assertThat(r.survivors()).isNotEmpty();
+            assertThat(r.problems()).anyMatch(m -> m.contains("still alive after 3 SIGKILL rounds"));
+        } finally {
+            // The whole tree by its name: a victim forked just before the spawner died re-parents to init
+            // and carries only the victim's tag.
+            ProcessRef spawnerRef = ProcessScan.ref(p.pid()).orElseThrow();
+            assertThat(stopper.stop(List.of(spawnerRef), t -> t.tree().equals(tree), Signal.TERM, Duration.ofSeconds(1))
+                    .get(WAIT.toSeconds(), TimeUnit.SECONDS).clean()).isTrue();
+            assertThat(tagged(tree)).isEmpty();
+        }
     }
 
     @Test
@@ -198,6 +236,7 @@ class TreeStopperTest {
             case INT -> 2;
             case QUIT -> 3;
             case USR1 -> 10;
+            case TERM -> 15;
             default -> throw new IllegalArgumentException(signal.name());
         };
         String mask = Files.readAllLines(Path.of("/proc/self/status")).stream()
