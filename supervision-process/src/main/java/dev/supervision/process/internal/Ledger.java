@@ -62,6 +62,7 @@ public final class Ledger {
     private final String tree;
     private final Path file;
     private final ReentrantLock lock = new ReentrantLock();
+    private final Set<String> warnedLiveRuns = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<ProcessRef, Entry> live = new LinkedHashMap<>();
     private int deadRecords;
 
@@ -167,7 +168,7 @@ public final class Ledger {
      */
     public CompletableFuture<OrphanReport> cleanupOrphans(TreeStopper stopper, Duration stopTimeout) {
         String ours = ProcessTag.currentRun();
-        Predicate<ProcessTag> previousRuns = t -> t.tree().equals(tree) && !t.run().equals(ours);
+        Predicate<ProcessTag> previousRuns = t -> t.tree().equals(tree) && !t.run().equals(ours) && !liveRun(t.run());
         CompletableFuture<Found> found = new CompletableFuture<>();
         Thread.ofVirtual().name("supervision-orphan-scan").start(() -> {
             try {
@@ -191,6 +192,19 @@ public final class Ledger {
                 }));
     }
 
+    /**
+     * Whether {@code run} is another JVM that is still alive: its processes are not orphans and are left
+     * alone, with a warning, since two live runs should not share a tree name.
+     */
+    private boolean liveRun(String run) {
+        if (!ProcessTag.runIsAlive(run)) return false;
+        if (warnedLiveRuns.add(run)) {
+            LOG.warn("tree '{}' is also run by another live JVM (run {}); its processes are left alone. "
+                    + "Give each deployment its own tree name.", tree, run);
+        }
+        return true;
+    }
+
     /** The orphans found, by process, and the number of ledger entries of other runs already gone. */
     private record Found(Map<ProcessRef, OrphanReport.Orphan> orphans, int stale) {}
 
@@ -198,7 +212,7 @@ public final class Ledger {
         Map<ProcessRef, OrphanReport.Orphan> orphans = new LinkedHashMap<>();
         int stale = 0;
         for (Entry e : reload()) {
-            if (e.run().equals(ours)) {
+            if (e.run().equals(ours) || liveRun(e.run())) {
                 continue;
             }
             if (ProcessScan.isAlive(e.process())) {
@@ -225,7 +239,8 @@ public final class Ledger {
     private void dropOtherRuns(String ours, Set<ProcessRef> survivors) {
         lock.lock();
         try {
-            if (live.values().removeIf(e -> !e.run().equals(ours) && !survivors.contains(e.process())) || deadRecords > 0) {
+            if (live.values().removeIf(e -> !e.run().equals(ours) && !survivors.contains(e.process()) && !liveRun(e.run()))
+                    || deadRecords > 0) {
                 rewrite();
             }
         } finally {

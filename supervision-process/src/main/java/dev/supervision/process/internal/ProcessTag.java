@@ -46,8 +46,9 @@ public record ProcessTag(String tree, String child, long incarnation, String run
 
     private static final int EMPTY_RETRIES = 3;
     private static final long EMPTY_RETRY_NANOS = 200_000;
-    private static final String CURRENT_RUN =
-            ProcessHandle.current().pid() + "-" + Long.toHexString(UUID.randomUUID().getMostSignificantBits());
+    private static final String CURRENT_RUN = ProcessHandle.current().pid() + "-"
+            + ProcessScan.startTime(ProcessHandle.current().pid()).orElse(0) + "-"
+            + Long.toHexString(UUID.randomUUID().getMostSignificantBits());
 
     /** @throws IllegalArgumentException naming the field if a value is blank, holds NUL, or incarnation is below 1 */
     public ProcessTag {
@@ -72,11 +73,30 @@ public record ProcessTag(String tree, String child, long incarnation, String run
     }
 
     /**
-     * This JVM run's id: {@code <pid>-<random hex>}, fixed for the life of the JVM and unique across runs
-     * on a machine (a pid alone is reused).
+     * This JVM run's id: {@code <pid>-<start time>-<random hex>}, fixed for the life of the JVM and unique
+     * across runs on a machine (a pid alone is reused); the pid and start time tell whether the run's JVM
+     * is still alive ({@link #runIsAlive}).
      */
     public static String currentRun() {
         return CURRENT_RUN;
+    }
+
+    /**
+     * Whether the JVM of {@code run} is still alive: its pid runs with the start time recorded in the run
+     * id ({@code <pid>-<start time>-<random>}). False for a run id of another form, or when start times
+     * are unknown (0). Two live JVMs running trees of the same name must not take each other's processes
+     * for orphans.
+     */
+    public static boolean runIsAlive(String run) {
+        String[] parts = run.split("-", 3);
+        if (parts.length < 3) return false;
+        try {
+            long pid = Long.parseLong(parts[0]);
+            long start = Long.parseLong(parts[1]);
+            return start != 0 && ProcessScan.startTime(pid).orElse(-1) == start;
+        } catch (NumberFormatException notOurs) {
+            return false;
+        }
     }
 
     /** Whether this tag was made by this JVM run. */

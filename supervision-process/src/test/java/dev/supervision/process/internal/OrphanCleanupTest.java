@@ -79,6 +79,39 @@ class OrphanCleanupTest {
         }
     }
 
+    @Test
+    void processesOfAnotherLiveRunOfTheSameTreeAreLeftAlone() throws Exception {
+        String tree = TestProcesses.tree("two-live-runs");
+        Path stateDir = dir.resolve("state");
+        Path child = script(dir, "child.sh", "exec sleep 300");
+        Process jvm = new ProcessBuilder(javaCommand(), "-cp", classPath(), OrphanMaker.class.getName(),
+                stateDir.toString(), tree, "2", child.toString()).redirectErrorStream(true).start();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            do {
+                line = out.readLine();
+            } while (line != null && !line.equals("ready"));
+            assertThat(line).isEqualTo("ready");
+            List<ProcessRef> theirs = await().atMost(Duration.ofSeconds(20)).until(() -> tagged(tree), l -> l.size() == 2);
+
+            OrphanReport whileAlive = new Ledger(stateDir, tree).cleanupOrphans(new TreeStopper(scheduler), Duration.ofMillis(300))
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(whileAlive.nothingFound()).as(whileAlive.toString()).isTrue();
+            assertThat(theirs).allMatch(ProcessScan::isAlive);
+
+            jvm.destroyForcibly();                                       // now they are orphans
+            assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            OrphanReport afterDeath = new Ledger(stateDir, tree).cleanupOrphans(new TreeStopper(scheduler), Duration.ofMillis(300))
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(afterDeath.found()).extracting(OrphanReport.Orphan::process).containsAll(theirs);
+            assertThat(theirs).noneMatch(ProcessScan::isAlive);
+        } finally {
+            jvm.destroyForcibly();
+            scheduler.shutdownNow();
+        }
+    }
+
     private static String javaCommand() {
         return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
