@@ -7,7 +7,8 @@ import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.process.internal.ProcessRef;
 import dev.supervision.process.internal.ProcessScan;
-import dev.supervision.process.internal.ProcessTag;
+import dev.supervision.process.internal.LeftoverProcessCheck;
+import dev.supervision.process.internal.TestProcesses;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,12 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code setsid}-detached grandchild each) live on as orphans. Starting the same tree again finds and stops
  * every one of them before launching the new children.
  */
+@ExtendWith(LeftoverProcessCheck.class)
 class JvmKilledTest {
     @TempDir Path dir;
 
     @Test
     void aNewStartOfTheTreeStopsWhatAKilledJvmLeftBehindBeforeLaunching() throws Exception {
-        String tree = "jvm-killed-" + ProcessTag.currentRun();
+        String tree = TestProcesses.tree("jvm-killed");
         Path stateDir = dir.resolve("state");
         Path script = dir.resolve("worker.sh");
         Files.writeString(script, String.join("\n", "sleep 300 &", "setsid -f sleep 300", "trap '' TERM", "exec sleep 300", ""));

@@ -14,7 +14,8 @@ import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
 import dev.supervision.process.internal.ProcessScan;
-import dev.supervision.process.internal.ProcessTag;
+import dev.supervision.process.internal.LeftoverProcessCheck;
+import dev.supervision.process.internal.TestProcesses;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -26,9 +27,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real processes (bash scripts, the JDK's jwebserver) supervised end to end. */
+@ExtendWith(LeftoverProcessCheck.class)
 class ProcessChildTest {
     @TempDir Path dir;
     private final List<SupervisorEvent> events = new CopyOnWriteArrayList<>();
@@ -53,7 +56,7 @@ class ProcessChildTest {
 
     /** Tree names are unique to this test JVM, so that no other run's orphan cleanup touches ours. */
     private SupervisorSpec.Builder tree(String name) {
-        return SupervisorSpec.builder("pct-" + ProcessTag.currentRun() + "-" + name).shutdownHook(false).listener(events::add);
+        return SupervisorSpec.builder(TestProcesses.tree(name)).shutdownHook(false).listener(events::add);
     }
 
     private ChildInfo info(String id) {

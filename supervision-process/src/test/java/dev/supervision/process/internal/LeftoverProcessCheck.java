@@ -10,7 +10,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * in the root store, which Jupiter closes at the end of the engine's execution; a failure there fails the
  * build. Leftovers are killed before failing, so a failing run does not leak either.
  */
-final class LeftoverProcessCheck implements BeforeAllCallback {
+public final class LeftoverProcessCheck implements BeforeAllCallback {
     @Override
     public void beforeAll(ExtensionContext context) {
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)

@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Helpers for tests with real processes: scripts, tagged launches, tree names of this test JVM. */
-final class TestProcesses {
+public final class TestProcesses {
     /** Every tree name a test uses starts with this, so the leftover check finds processes of child JVMs too. */
     static final String TREE_PREFIX = "test-" + ProcessTag.currentRun() + "-";
 
     private TestProcesses() {}
 
-    static String tree(String name) {
+    public static String tree(String name) {
         return TREE_PREFIX + name;
     }
 
