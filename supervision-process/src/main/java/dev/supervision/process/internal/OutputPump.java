@@ -151,7 +151,8 @@ public final class OutputPump {
                         end -= start;
                         start = 0;
                     }
-                    int n = in.read(buf, end, buf.length - end);
+                    // Exactly the pipe's capacity: a longer read makes BufferedInputStream ask available() too.
+                    int n = in.read(buf, end, READ_SIZE);
                     if (n < 0) break;
                     batch.reset(buf);
                     start = split(start, end, end + n);

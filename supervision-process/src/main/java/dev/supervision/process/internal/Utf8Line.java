@@ -1,5 +1,8 @@
 package dev.supervision.process.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -7,6 +10,8 @@ import java.nio.charset.StandardCharsets;
  * lines) are read in place; others are decoded once, on first use.
  */
 final class Utf8Line implements CharSequence {
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private byte[] buf;
     private int off;
     private int len;
@@ -24,14 +29,19 @@ final class Utf8Line implements CharSequence {
     private String decodedIfNotAscii() {
         if (!checked) {
             checked = true;
-            for (int i = off, end = off + len; i < end; i++) {
-                if (buf[i] < 0) {
-                    decoded = new String(buf, off, len, StandardCharsets.UTF_8);
-                    break;
-                }
-            }
+            if (!isAscii()) decoded = new String(buf, off, len, StandardCharsets.UTF_8);
         }
         return decoded;
+    }
+
+    /** Eight bytes at a time: any byte with its high bit set is not ASCII. */
+    private boolean isAscii() {
+        int i = off;
+        int end = off + len;
+        long high = 0;
+        for (; i + 8 <= end; i += 8) high |= (long) LONGS.get(buf, i);
+        for (; i < end; i++) high |= buf[i];
+        return (high & 0x8080808080808080L) == 0;
     }
 
     @Override
