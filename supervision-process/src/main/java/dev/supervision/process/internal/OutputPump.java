@@ -27,11 +27,15 @@ import org.slf4j.LoggerFactory;
  * thread's carrier on Java 21), splits them into lines and hands each read's lines to the sinks, the tail
  * and the listeners.
  *
- * <p>How the bytes reach us: reads of at least 64 KiB straight into the line buffer (the process stream's
- * own {@code BufferedInputStream} is bypassed for reads that large, so there is exactly one copy, the
- * JDK's from its native buffer), {@code \n} found eight bytes at a time (SWAR over a {@code long} view of
- * the buffer), no String made unless a sink or listener asks for one, and the consumers called once per
- * read rather than once per line.
+ * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity) straight into the line buffer (the
+ * process stream's own {@code BufferedInputStream} is bypassed for reads that large, so the only copy is
+ * the JDK's from its native buffer), {@code \n} found eight bytes at a time (SWAR over a {@code long}
+ * view of the buffer), no String made unless a sink or listener asks for one (listeners get a view, the
+ * tail keeps bytes in reused slots), and the consumers called once per read rather than once per line.
+ *
+ * <p>The pump ends when both streams reach end of file, that is when the process and every descendant
+ * that inherited its stdout and stderr have exited (or closed them); it has no way to stop earlier,
+ * because closing a pipe does not wake a thread blocked reading it.
  */
 public final class OutputPump {
     private static final Logger LOG = LoggerFactory.getLogger(OutputPump.class);
