@@ -12,6 +12,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * thread's carrier on Java 21), splits them into lines and hands each read's lines to the sinks, the tail
  * and the listeners.
  *
+ * <p>Memory: each reader starts with an 8 KiB buffer and grows it once, to the maximum line length plus
+ * 64 KiB, when the stream fills it or a long line is pending; an idle child costs two small buffers and
+ * two parked threads.
+ *
  * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity) straight into the line buffer (the
  * process stream's own {@code BufferedInputStream} is bypassed for reads that large, so the only copy is
  * the JDK's from its native buffer), {@code \n} found eight bytes at a time (SWAR over a {@code long}
@@ -41,6 +46,7 @@ public final class OutputPump {
     private static final Logger LOG = LoggerFactory.getLogger(OutputPump.class);
     private static final long STACK_SIZE = 256 * 1024;
     private static final int READ_SIZE = 64 * 1024;
+    private static final int INITIAL_BUFFER = 8 * 1024;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
     private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
@@ -132,15 +138,17 @@ public final class OutputPump {
         private final InputStream in;
         private final LineConsumer[] consumers;
         private final int maxLine;
-        private final byte[] buf;
+        private final int capacity;
         private final LineBatch batch = new LineBatch();
+        /** Small until the stream proves busy, so that idle children cost little memory. */
+        private byte[] buf = new byte[INITIAL_BUFFER];
 
         Reader(Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
             this.stream = stream;
             this.in = in;
             this.consumers = consumers.toArray(LineConsumer[]::new);
             this.maxLine = maxLine;
-            this.buf = new byte[maxLine + 2 + READ_SIZE];
+            this.capacity = maxLine + 2 + READ_SIZE;
         }
 
         @Override
@@ -149,15 +157,22 @@ public final class OutputPump {
             try (in) {
                 int start = 0;
                 int end = 0;
+                boolean filled = false;
                 while (true) {
                     if (buf.length - end < READ_SIZE) {
                         System.arraycopy(buf, start, buf, 0, end - start);
                         end -= start;
                         start = 0;
+                        // A stream that fills the small buffer, or a long unfinished line, gets the full one.
+                        if (buf.length < capacity && (filled || buf.length - end < buf.length / 2)) {
+                            buf = Arrays.copyOf(buf, capacity);
+                        }
                     }
-                    // Exactly the pipe's capacity: a longer read makes BufferedInputStream ask available() too.
-                    int n = in.read(buf, end, READ_SIZE);
+                    // At most the pipe's capacity: a longer read makes BufferedInputStream ask available() too.
+                    int want = Math.min(READ_SIZE, buf.length - end);
+                    int n = in.read(buf, end, want);
                     if (n < 0) break;
+                    filled = n == want;
                     batch.reset(buf);
                     start = split(start, end, end + n);
                     end += n;

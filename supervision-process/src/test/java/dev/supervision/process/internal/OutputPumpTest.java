@@ -116,6 +116,15 @@ class OutputPumpTest {
     }
 
     @Test
+    void aLongLineWrittenInSmallPiecesIsSplitAtTheDefaultLimit() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("for i in $(seq 1 100); do printf '%0100d' 0; done; echo; echo next"), QUIET, recorder);
+
+        assertThat(recorder.of(Stream.STDOUT)).containsExactly("0".repeat(OutputSpec.DEFAULT_MAX_LINE_LENGTH),
+                "0".repeat(10_000 - OutputSpec.DEFAULT_MAX_LINE_LENGTH), "next");
+    }
+
+    @Test
     void splittingNeverCutsAUtf8Sequence() throws Exception {
         Recorder recorder = new Recorder();
         String line = "é€😀".repeat(40);
