@@ -50,6 +50,7 @@ public final class OutputPump {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
     private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
+    private static final long HIGH_BITS = 0x8080808080808080L;
 
     private final OutputTail tail;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
@@ -140,6 +141,7 @@ public final class OutputPump {
         private final int maxLine;
         private final int capacity;
         private final LineBatch batch = new LineBatch();
+        private boolean pendingAscii = true;
         /** Small until the stream proves busy, so that idle children cost little memory. */
         private byte[] buf = new byte[INITIAL_BUFFER];
 
@@ -180,6 +182,7 @@ public final class OutputPump {
                 }
                 if (end > start) {
                     batch.reset(buf);
+                    batch.ascii = pendingAscii;
                     line(start, end);
                     dispatch();
                 }
@@ -193,8 +196,10 @@ public final class OutputPump {
         /** Finds the lines ending in [from, to); returns where the unfinished line starts. */
         private int split(int start, int from, int to) {
             int i = from;
+            long high = 0;
             for (; i + 8 <= to; i += 8) {
                 long w = (long) LONGS.get(buf, i) ^ NEWLINES;
+                high |= w;
                 long zeros = ~(((w & LOW7) + LOW7) | w | LOW7);
                 while (zeros != 0) {
                     int nl = i + (Long.numberOfTrailingZeros(zeros) >>> 3);
@@ -204,14 +209,26 @@ public final class OutputPump {
                 }
             }
             for (; i < to; i++) {
+                high |= buf[i];
                 if (buf[i] == '\n') {
                     line(start, i);
                     start = i + 1;
                 }
             }
+            // XOR with \n keeps the high bits: this tells whether the bytes read are all ASCII; the
+            // unfinished line carried over from the last read is ASCII if that batch was.
+            batch.ascii = pendingAscii && (high & HIGH_BITS) == 0;
             // One byte of slack: an unfinished line of exactly maxLine bytes may still end in \r\n.
             while (to - start > maxLine + 1) start = piece(start, start + maxLine);
+            pendingAscii = batch.ascii || isAscii(start, to);
             return start;
+        }
+
+        private boolean isAscii(int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (buf[i] < 0) return false;
+            }
+            return true;
         }
 
         /** A complete line [start, end) without its \n; drops a trailing \r and splits it if too long. */
@@ -258,7 +275,7 @@ public final class OutputPump {
         @Override
         public void accept(Stream stream, LineBatch lines) {
             for (int i = 0; i < lines.count(); i++) {
-                view.set(lines.buf, lines.start(i), lines.length(i));
+                view.set(lines.buf, lines.start(i), lines.length(i), lines.ascii);
                 for (LineListener l : listeners) {
                     try {
                         l.onLine(stream, view);

@@ -18,11 +18,12 @@ final class Utf8Line implements CharSequence {
     private boolean checked;
     private String decoded;
 
-    void set(byte[] buffer, int offset, int length) {
+    /** Points at a line; {@code ascii} true when the caller knows it is pure ASCII (false: check on use). */
+    void set(byte[] buffer, int offset, int length, boolean ascii) {
         this.buf = buffer;
         this.off = offset;
         this.len = length;
-        this.checked = false;
+        this.checked = ascii;
         this.decoded = null;
     }
 

@@ -164,6 +164,20 @@ class OutputPumpTest {
     }
 
     @Test
+    void asciiAndNonAsciiLinesMixedOverManyReadsReachListenersIntact() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("for i in $(seq 1 30000); do echo \"plain $i\"; if (( i % 7000 == 0 )); then echo \"naïve €$i\"; fi; done"),
+                QUIET, recorder);
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 30000; i++) {
+            expected.add("plain " + i);
+            if (i % 7000 == 0) expected.add("naïve €" + i);
+        }
+        assertThat(recorder.of(Stream.STDOUT)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void aThrowingListenerDoesNotStopDrainingOrTheOtherListeners() throws Exception {
         Recorder recorder = new Recorder();
         drain(bash("seq 1 100000"), QUIET, (stream, line) -> {
