@@ -8,7 +8,9 @@ import dev.supervision.process.OutputLine;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
 import dev.supervision.process.Stream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -243,6 +245,25 @@ class OutputPumpTest {
         drain(bash("echo second"), spec);
 
         assertThat(Files.readAllLines(log)).containsExactly("first", "second");
+    }
+
+    @Test
+    void passThroughCopiesWholeLinesToTheJvmsOwnStdoutAndStderr() throws Exception {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+            drain(bash("printf 'one\\r\\ntwo\\n'; printf 'oops\\npartial' >&2"),
+                    OutputSpec.builder().sinks(OutputSink.passThrough()).build());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        assertThat(capturedOut.toString(StandardCharsets.UTF_8)).isEqualTo("one\ntwo\n");
+        assertThat(capturedErr.toString(StandardCharsets.UTF_8)).isEqualTo("oops\npartial\n");
     }
 
     @Test
