@@ -90,7 +90,11 @@ public sealed interface OutputSink {
         }
     }
 
-    /** Copies lines to the JVM's own {@code System.out} / {@code System.err}, whole lines at a time. */
+    /**
+     * Copies lines to the JVM's own {@code System.out} / {@code System.err} (as they are when the child
+     * starts), the lines of each read in one write so that lines of different children never mix. Each
+     * line ends with {@code \n}: a {@code \r\n} becomes {@code \n}, a last line without one gets one.
+     */
     record PassThrough() implements OutputSink {
     }
 

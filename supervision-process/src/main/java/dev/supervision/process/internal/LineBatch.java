@@ -8,12 +8,15 @@ import java.util.Arrays;
  */
 final class LineBatch {
     byte[] buf;
+    /** True when every line is pure ASCII; false when unknown. */
+    boolean ascii;
     private int[] starts = new int[1024];
     private int[] ends = new int[1024];
     private int count;
 
     void reset(byte[] buffer) {
         this.buf = buffer;
+        this.ascii = false;
         this.count = 0;
     }
 

@@ -12,6 +12,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,19 +28,29 @@ import org.slf4j.LoggerFactory;
  * thread's carrier on Java 21), splits them into lines and hands each read's lines to the sinks, the tail
  * and the listeners.
  *
- * <p>How the bytes reach us: reads of at least 64 KiB straight into the line buffer (the process stream's
- * own {@code BufferedInputStream} is bypassed for reads that large, so there is exactly one copy, the
- * JDK's from its native buffer), {@code \n} found eight bytes at a time (SWAR over a {@code long} view of
- * the buffer), no String made unless a sink or listener asks for one, and the consumers called once per
- * read rather than once per line.
+ * <p>Memory: each reader starts with an 8 KiB buffer and grows it once, to the maximum line length plus
+ * 64 KiB, when the stream fills it or a long line is pending; an idle child costs two small buffers and
+ * two parked threads.
+ *
+ * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity) straight into the line buffer (the
+ * process stream's own {@code BufferedInputStream} is bypassed for reads that large, so the only copy is
+ * the JDK's from its native buffer), {@code \n} found eight bytes at a time (SWAR over a {@code long}
+ * view of the buffer), no String made unless a sink or listener asks for one (listeners get a view, the
+ * tail keeps bytes in reused slots), and the consumers called once per read rather than once per line.
+ *
+ * <p>The pump ends when both streams reach end of file, that is when the process and every descendant
+ * that inherited its stdout and stderr have exited (or closed them); it has no way to stop earlier,
+ * because closing a pipe does not wake a thread blocked reading it.
  */
 public final class OutputPump {
     private static final Logger LOG = LoggerFactory.getLogger(OutputPump.class);
     private static final long STACK_SIZE = 256 * 1024;
     private static final int READ_SIZE = 64 * 1024;
+    private static final int INITIAL_BUFFER = 8 * 1024;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
     private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
+    private static final long HIGH_BITS = 0x8080808080808080L;
 
     private final OutputTail tail;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
@@ -128,15 +139,18 @@ public final class OutputPump {
         private final InputStream in;
         private final LineConsumer[] consumers;
         private final int maxLine;
-        private final byte[] buf;
+        private final int capacity;
         private final LineBatch batch = new LineBatch();
+        private boolean pendingAscii = true;
+        /** Small until the stream proves busy, so that idle children cost little memory. */
+        private byte[] buf = new byte[INITIAL_BUFFER];
 
         Reader(Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
             this.stream = stream;
             this.in = in;
             this.consumers = consumers.toArray(LineConsumer[]::new);
             this.maxLine = maxLine;
-            this.buf = new byte[maxLine + 2 + READ_SIZE];
+            this.capacity = maxLine + 2 + READ_SIZE;
         }
 
         @Override
@@ -145,14 +159,22 @@ public final class OutputPump {
             try (in) {
                 int start = 0;
                 int end = 0;
+                boolean filled = false;
                 while (true) {
                     if (buf.length - end < READ_SIZE) {
                         System.arraycopy(buf, start, buf, 0, end - start);
                         end -= start;
                         start = 0;
+                        // A stream that fills the small buffer, or a long unfinished line, gets the full one.
+                        if (buf.length < capacity && (filled || buf.length - end < buf.length / 2)) {
+                            buf = Arrays.copyOf(buf, capacity);
+                        }
                     }
-                    int n = in.read(buf, end, buf.length - end);
+                    // At most the pipe's capacity: a longer read makes BufferedInputStream ask available() too.
+                    int want = Math.min(READ_SIZE, buf.length - end);
+                    int n = in.read(buf, end, want);
                     if (n < 0) break;
+                    filled = n == want;
                     batch.reset(buf);
                     start = split(start, end, end + n);
                     end += n;
@@ -160,6 +182,7 @@ public final class OutputPump {
                 }
                 if (end > start) {
                     batch.reset(buf);
+                    batch.ascii = pendingAscii;
                     line(start, end);
                     dispatch();
                 }
@@ -173,8 +196,10 @@ public final class OutputPump {
         /** Finds the lines ending in [from, to); returns where the unfinished line starts. */
         private int split(int start, int from, int to) {
             int i = from;
+            long high = 0;
             for (; i + 8 <= to; i += 8) {
                 long w = (long) LONGS.get(buf, i) ^ NEWLINES;
+                high |= w;
                 long zeros = ~(((w & LOW7) + LOW7) | w | LOW7);
                 while (zeros != 0) {
                     int nl = i + (Long.numberOfTrailingZeros(zeros) >>> 3);
@@ -184,14 +209,26 @@ public final class OutputPump {
                 }
             }
             for (; i < to; i++) {
+                high |= buf[i];
                 if (buf[i] == '\n') {
                     line(start, i);
                     start = i + 1;
                 }
             }
+            // XOR with \n keeps the high bits: this tells whether the bytes read are all ASCII; the
+            // unfinished line carried over from the last read is ASCII if that batch was.
+            batch.ascii = pendingAscii && (high & HIGH_BITS) == 0;
             // One byte of slack: an unfinished line of exactly maxLine bytes may still end in \r\n.
             while (to - start > maxLine + 1) start = piece(start, start + maxLine);
+            pendingAscii = batch.ascii || isAscii(start, to);
             return start;
+        }
+
+        private boolean isAscii(int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (buf[i] < 0) return false;
+            }
+            return true;
         }
 
         /** A complete line [start, end) without its \n; drops a trailing \r and splits it if too long. */
@@ -238,7 +275,7 @@ public final class OutputPump {
         @Override
         public void accept(Stream stream, LineBatch lines) {
             for (int i = 0; i < lines.count(); i++) {
-                view.set(lines.buf, lines.start(i), lines.length(i));
+                view.set(lines.buf, lines.start(i), lines.length(i), lines.ascii);
                 for (LineListener l : listeners) {
                     try {
                         l.onLine(stream, view);

@@ -1,5 +1,8 @@
 package dev.supervision.process.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -7,31 +10,39 @@ import java.nio.charset.StandardCharsets;
  * lines) are read in place; others are decoded once, on first use.
  */
 final class Utf8Line implements CharSequence {
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private byte[] buf;
     private int off;
     private int len;
     private boolean checked;
     private String decoded;
 
-    void set(byte[] buffer, int offset, int length) {
+    /** Points at a line; {@code ascii} true when the caller knows it is pure ASCII (false: check on use). */
+    void set(byte[] buffer, int offset, int length, boolean ascii) {
         this.buf = buffer;
         this.off = offset;
         this.len = length;
-        this.checked = false;
+        this.checked = ascii;
         this.decoded = null;
     }
 
     private String decodedIfNotAscii() {
         if (!checked) {
             checked = true;
-            for (int i = off, end = off + len; i < end; i++) {
-                if (buf[i] < 0) {
-                    decoded = new String(buf, off, len, StandardCharsets.UTF_8);
-                    break;
-                }
-            }
+            if (!isAscii()) decoded = new String(buf, off, len, StandardCharsets.UTF_8);
         }
         return decoded;
+    }
+
+    /** Eight bytes at a time: any byte with its high bit set is not ASCII. */
+    private boolean isAscii() {
+        int i = off;
+        int end = off + len;
+        long high = 0;
+        for (; i + 8 <= end; i += 8) high |= (long) LONGS.get(buf, i);
+        for (; i < end; i++) high |= buf[i];
+        return (high & 0x8080808080808080L) == 0;
     }
 
     @Override

@@ -8,7 +8,9 @@ import dev.supervision.process.OutputLine;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
 import dev.supervision.process.Stream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,6 +118,15 @@ class OutputPumpTest {
     }
 
     @Test
+    void aLongLineWrittenInSmallPiecesIsSplitAtTheDefaultLimit() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("for i in $(seq 1 100); do printf '%0100d' 0; done; echo; echo next"), QUIET, recorder);
+
+        assertThat(recorder.of(Stream.STDOUT)).containsExactly("0".repeat(OutputSpec.DEFAULT_MAX_LINE_LENGTH),
+                "0".repeat(10_000 - OutputSpec.DEFAULT_MAX_LINE_LENGTH), "next");
+    }
+
+    @Test
     void splittingNeverCutsAUtf8Sequence() throws Exception {
         Recorder recorder = new Recorder();
         String line = "é€😀".repeat(40);
@@ -152,6 +163,20 @@ class OutputPumpTest {
                 });
 
         assertThat(found).containsExactlyInAnyOrder("STDERR 2.50", "STDOUT 1.25");
+    }
+
+    @Test
+    void asciiAndNonAsciiLinesMixedOverManyReadsReachListenersIntact() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("for i in $(seq 1 30000); do echo \"plain $i\"; if (( i % 7000 == 0 )); then echo \"naïve €$i\"; fi; done"),
+                QUIET, recorder);
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 30000; i++) {
+            expected.add("plain " + i);
+            if (i % 7000 == 0) expected.add("naïve €" + i);
+        }
+        assertThat(recorder.of(Stream.STDOUT)).containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -220,6 +245,25 @@ class OutputPumpTest {
         drain(bash("echo second"), spec);
 
         assertThat(Files.readAllLines(log)).containsExactly("first", "second");
+    }
+
+    @Test
+    void passThroughCopiesWholeLinesToTheJvmsOwnStdoutAndStderr() throws Exception {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+            drain(bash("printf 'one\\r\\ntwo\\n'; printf 'oops\\npartial' >&2"),
+                    OutputSpec.builder().sinks(OutputSink.passThrough()).build());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        assertThat(capturedOut.toString(StandardCharsets.UTF_8)).isEqualTo("one\ntwo\n");
+        assertThat(capturedErr.toString(StandardCharsets.UTF_8)).isEqualTo("oops\npartial\n");
     }
 
     @Test
