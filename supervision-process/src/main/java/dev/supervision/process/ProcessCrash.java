@@ -31,31 +31,31 @@ public final class ProcessCrash extends RuntimeException {
     }
 
     private final Kind kind;
-    private final transient Optional<ExitStatus> exit;
+    private final Integer exitValue;
     private final long pid;
     private final Duration uptime;
-    private final List<String> lastLines;
+    private final String[] lastLines;
 
     public ProcessCrash(Kind kind, String detail, Optional<ExitStatus> exit, long pid, Duration uptime, List<String> lastLines) {
         super(detail, null, false, false);
         this.kind = kind;
-        this.exit = exit;
+        this.exitValue = exit.map(ExitStatus::exitValue).orElse(null);
         this.pid = pid;
         this.uptime = uptime;
-        this.lastLines = List.copyOf(lastLines);
+        this.lastLines = lastLines.toArray(String[]::new);
     }
 
     public Kind kind() { return kind; }
 
     /** How the process ended; empty when it was stopped by us after a failed check and the status is unknown. */
-    public Optional<ExitStatus> exit() { return exit; }
+    public Optional<ExitStatus> exit() { return Optional.ofNullable(exitValue).map(ExitStatus::new); }
 
     public long pid() { return pid; }
 
     public Duration uptime() { return uptime; }
 
     /** The last lines of output (both streams, in arrival order), oldest first. */
-    public List<String> lastLines() { return lastLines; }
+    public List<String> lastLines() { return List.of(lastLines); }
 
     @Override
     public String toString() { return kind + ": " + getMessage(); }

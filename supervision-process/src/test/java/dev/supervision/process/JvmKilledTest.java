@@ -55,6 +55,7 @@ class JvmKilledTest {
         List<SupervisorEvent> events = new CopyOnWriteArrayList<>();
         try (Supervisor again = Supervisor.start(TreeMain.spec(stateDir, tree, 2, script).listener(events::add).build())) {
             assertThat(old).noneMatch(ProcessScan::isAlive);
+            assertThat(again.countChildren().join().active()).isEqualTo(2);
             List<ProcessRef> now = tagged(tree);
             assertThat(now).hasSize(6).doesNotContainAnyElementsOf(old);
             assertThat(events).filteredOn(e -> e instanceof SupervisorEvent.ChildNoticed n
