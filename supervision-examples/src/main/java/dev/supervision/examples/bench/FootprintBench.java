@@ -120,8 +120,8 @@ public final class FootprintBench {
             base.print(baseUsed, tick);
             ours.print(oursUsed, tick);
         } finally {
-            if (ours != null) ours.close();
-            if (base != null) base.close();
+            if (ours != null) ours.stop();
+            if (base != null) base.stop();
             try (Stream<Path> all = Files.walk(stateDir)) {
                 for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
@@ -129,7 +129,7 @@ public final class FootprintBench {
     }
 
     /** One measured JVM, started by the harness. */
-    private static final class Measured implements AutoCloseable {
+    private static final class Measured {
         private final String name;
         private final Process jvm;
         private final Samples rssKib = new Samples();
@@ -179,8 +179,7 @@ public final class FootprintBench {
         }
 
         /** Asks the JVM to stop its processes and exit; kills it and everything below it if it does not. */
-        @Override
-        public void close() throws InterruptedException {
+        void stop() throws InterruptedException {
             List<ProcessHandle> below = jvm.descendants().toList();
             try {
                 jvm.getOutputStream().close();
@@ -238,10 +237,13 @@ public final class FootprintBench {
                     .build());
             spec.child(child);
         }
-        try (Supervisor supervisor = Supervisor.start(spec.build())) {
+        Supervisor supervisor = Supervisor.start(spec.build());
+        try {
             System.out.println(READY);
             System.out.flush();
             awaitEndOfInput();
+        } finally {
+            supervisor.close();
         }
     }
 
