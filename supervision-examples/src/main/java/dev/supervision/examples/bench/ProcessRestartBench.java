@@ -1,0 +1,354 @@
+package dev.supervision.examples.bench;
+
+import dev.supervision.Backoff;
+import dev.supervision.Strategy;
+import dev.supervision.Supervisor;
+import dev.supervision.SupervisorEvent;
+import dev.supervision.SupervisorSpec;
+import dev.supervision.process.OutputSink;
+import dev.supervision.process.OutputSpec;
+import dev.supervision.process.ProcessChild;
+import dev.supervision.process.ProcessEvent;
+import dev.supervision.process.ProcessSpec;
+import dev.supervision.process.internal.Ledger;
+import dev.supervision.process.internal.ProcessRef;
+import dev.supervision.process.internal.ProcessScan;
+import dev.supervision.process.internal.ProcessTag;
+import dev.supervision.process.internal.Signal;
+import dev.supervision.process.internal.TreeStopper;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * OS process exit → replacement launched: a {@link ProcessChild} under a ONE_FOR_ONE supervisor
+ * against a bare {@code ProcessBuilder.start()} + {@code onExit()} loop, measured in the same run.
+ *
+ * <p><b>What is measured.</b> Each cycle kills the running {@code sleep 100000} with SIGKILL and
+ * measures from just before the signal is sent until the replacement has been launched. The child is
+ * killed rather than made to exit by itself, so that both sides measure exactly the same interval
+ * (exit → detection → relaunch) without the child's own run time in it, and so that the supervised
+ * child takes its ordinary path: it is ready (started) when it dies, and its death is a crash that
+ * ONE_FOR_ONE restarts. Both sides launch the same argv with stdin from {@code /dev/null} and stdout and
+ * stderr on pipes.
+ * <ul>
+ *   <li><b>bare</b>: one thread runs {@code p.toHandle().destroyForcibly(); p.onExit().join(); p =
+ *       pb.start()}; the cycle ends when {@code start()} returns (the JDK returns once the child has
+ *       exec'd).
+ *   <li><b>supervised</b>: {@code ProcessChild.spec(...)} with output discarded, no tail,
+ *       {@code startSeconds} zero, intensity {@code Integer.MAX_VALUE} per second; the cycle ends when a
+ *       supervisor listener sees {@link ProcessEvent.Launched} of the replacement ({@code System.nanoTime}
+ *       in the listener, which runs on the supervisor's loop, so the hop to the loop is included: an
+ *       upper bound). The next cycle waits for {@code ChildStarted}, outside the measured interval. The
+ *       supervisor sometimes reports {@code ChildStarted} before the {@code Launched} notice (when the start
+ *       completes before the loop has registered for it, the loop runs that completion ahead of queued
+ *       notices); such a cycle is still counted, with {@code Launched} as late as the listener saw it. Run
+ *       twice: with the state directory (the orphan ledger, fsynced on every launch and exit) in a
+ *       temporary directory on the disk, as in production, and on {@code /dev/shm} (tmpfs, fsync is free)
+ *       to show what the fsyncs cost.
+ * </ul>
+ * The sides take turns in rounds so that a change in the machine's load hits all of them; every side
+ * first runs {@value #WARMUP} unrecorded cycles.
+ *
+ * <p><b>Phase profile.</b> The supervised interval is split at the supervisor's events
+ * ({@code ChildExited}, {@code RestartScheduled}, {@code Launched}), the bare one at {@code onExit()};
+ * then the parts of the restart path are timed on their own: the tag scan of {@code /proc}
+ * ({@link ProcessScan#scan}), the tree sweep that runs it after every exit ({@link TreeStopper} with
+ * nothing to find), and the ledger's append + fsync on launch ({@link Ledger#record}) and on exit
+ * ({@link Ledger#remove}).
+ *
+ * <p>Run: {@code ./mvnw -q -pl supervision-examples -am install -DskipTests && ./mvnw -q -pl
+ * supervision-examples exec:exec@bench-restart}. Every process it starts is killed before it ends,
+ * also on failure.
+ */
+public final class ProcessRestartBench {
+    private static final List<String> COMMAND = List.of("sleep", "100000");
+    private static final int WARMUP = 100;
+    private static final int ROUNDS = 5;
+    private static final int CYCLES_PER_ROUND = 200;
+    private static final int COMPONENT_REPEATS = 300;
+    private static final long EVENT_TIMEOUT_SECONDS = 30;
+
+    private ProcessRestartBench() {}
+
+    public static void main(String[] args) throws Exception {
+        System.out.printf("ProcessRestartBench: SIGKILL of `%s` -> replacement launched; %d rounds x %d cycles per side after %d warm-up%n",
+                String.join(" ", COMMAND), ROUNDS, CYCLES_PER_ROUND, WARMUP);
+        System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, load average at start "
+                + loadAverage() + ", java " + Runtime.version());
+        Path diskState = Files.createTempDirectory("procbench-state-");
+        Path shm = Path.of("/dev/shm");
+        Path tmpfsState = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "procbench-state-") : null;
+        try {
+            run(diskState, tmpfsState);
+        } finally {
+            deleteTree(diskState);
+            if (tmpfsState != null) deleteTree(tmpfsState);
+        }
+        System.out.println("load average at end " + loadAverage());
+    }
+
+    private static void run(Path diskState, Path tmpfsState) throws Exception {
+        Samples bare = new Samples();
+        Samples bareDetect = new Samples();
+        Samples bareSpawn = new Samples();
+        SupervisedSamples disk = new SupervisedSamples();
+        SupervisedSamples tmpfs = new SupervisedSamples();
+        try (BareLoop bareLoop = new BareLoop();
+             SupervisedLoop diskLoop = new SupervisedLoop("procbench-disk", diskState);
+             SupervisedLoop tmpfsLoop = tmpfsState == null ? null : new SupervisedLoop("procbench-tmpfs", tmpfsState)) {
+            for (int i = 0; i < WARMUP; i++) {
+                bareLoop.cycle(new Samples(), new Samples(), new Samples());
+                diskLoop.cycle(new SupervisedSamples());
+                if (tmpfsLoop != null) tmpfsLoop.cycle(new SupervisedSamples());
+            }
+            for (int r = 0; r < ROUNDS; r++) {
+                for (int i = 0; i < CYCLES_PER_ROUND; i++) bareLoop.cycle(bare, bareDetect, bareSpawn);
+                for (int i = 0; i < CYCLES_PER_ROUND; i++) diskLoop.cycle(disk);
+                if (tmpfsLoop != null) {
+                    for (int i = 0; i < CYCLES_PER_ROUND; i++) tmpfsLoop.cycle(tmpfs);
+                }
+                System.out.printf(Locale.ROOT, "round %d: median bare %.3f ms, supervised %.3f ms (load %s)%n", r + 1,
+                        bare.medianMillis(), disk.total.medianMillis(), loadAverage());
+            }
+        }
+
+        System.out.println();
+        System.out.println("exit -> replacement launched, ms        median      p90      p99   ratio to bare (median)");
+        row("bare ProcessBuilder loop", bare, bare);
+        row("supervised, ledger on disk", disk.total, bare);
+        if (tmpfsState != null) row("supervised, ledger on tmpfs", tmpfs.total, bare);
+
+        System.out.println();
+        System.out.println("phases (ms)                                median      p90      p99");
+        System.out.println("bare:   SIGKILL -> onExit()             " + bareDetect.summary());
+        System.out.println("bare:   onExit() -> start() returned    " + bareSpawn.summary());
+        System.out.println("ours:   SIGKILL -> ChildExited          " + disk.exited.summary()
+                + "   (reaper sees the exit, tag sweep of /proc, output EOF, ledger '-' fsync, hop to the loop)");
+        System.out.println("ours:   ChildExited -> RestartScheduled " + disk.scheduled.summary());
+        System.out.println("ours:   RestartScheduled -> Launched    " + disk.launched.summary()
+                + "   (launch thread, fork/exec, ledger '+' fsync, hop to the loop)");
+        if (tmpfsState != null) {
+            System.out.println("tmpfs:  SIGKILL -> ChildExited          " + tmpfs.exited.summary());
+            System.out.println("tmpfs:  RestartScheduled -> Launched    " + tmpfs.launched.summary());
+        }
+        components(diskState, tmpfsState);
+    }
+
+    private static void row(String name, Samples s, Samples bare) {
+        System.out.printf(Locale.ROOT, "%-38s %s   %.2f%n", name, s.summary(), s.medianMillis() / bare.medianMillis());
+    }
+
+    /** Times the parts of the restart path on their own. */
+    private static void components(Path diskState, Path tmpfsState) {
+        ProcessTag nobody = ProcessTag.of("procbench-nobody", "none", 1);
+        Predicate<ProcessTag> matchesNobody = nobody::equals;
+        long processes;
+        try (Stream<Path> proc = Files.list(Path.of("/proc"))) {
+            processes = proc.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).count();
+        } catch (IOException e) {
+            processes = -1;
+        }
+        for (int i = 0; i < COMPONENT_REPEATS; i++) ProcessScan.scan(matchesNobody);        // warm-up
+        Samples scan = new Samples();
+        for (int i = 0; i < COMPONENT_REPEATS; i++) {
+            long t0 = System.nanoTime();
+            ProcessScan.scan(matchesNobody);
+            scan.add(System.nanoTime() - t0);
+        }
+        Samples sweep = new Samples();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            TreeStopper stopper = new TreeStopper(timer);
+            for (int i = 0; i < COMPONENT_REPEATS; i++) {
+                long t0 = System.nanoTime();
+                stopper.stop(List.of(), matchesNobody, Signal.TERM, Duration.ofSeconds(10)).join();
+                sweep.add(System.nanoTime() - t0);
+            }
+        } finally {
+            timer.shutdownNow();
+        }
+        System.out.println();
+        System.out.println("parts of the restart path, on their own (ms)  median      p90      p99");
+        System.out.println("tag scan of /proc (" + processes + " processes)          " + scan.summary());
+        System.out.println("tree sweep after an exit, nothing found     " + sweep.summary());
+        ledger("disk", diskState.resolve("ledger-bench"));
+        if (tmpfsState != null) ledger("tmpfs", tmpfsState.resolve("ledger-bench"));
+    }
+
+    private static void ledger(String where, Path dir) {
+        Ledger ledger = new Ledger(dir, "ledger-bench");
+        ProcessTag tag = ProcessTag.of("ledger-bench", "child", 1);
+        long pid = ProcessHandle.current().pid();
+        Samples record = new Samples();
+        Samples remove = new Samples();
+        for (int i = 0; i < COMPONENT_REPEATS; i++) {
+            ProcessRef ref = new ProcessRef(pid, i);
+            long t0 = System.nanoTime();
+            ledger.record(ref, tag);
+            long t1 = System.nanoTime();
+            ledger.remove(ref);
+            long t2 = System.nanoTime();
+            record.add(t1 - t0);
+            remove.add(t2 - t1);
+        }
+        System.out.printf(Locale.ROOT, "ledger record (append + fsync), %-5s        %s%n", where, record.summary());
+        System.out.printf(Locale.ROOT, "ledger remove (append + fsync), %-5s        %s%n", where, remove.summary());
+    }
+
+    /** The bare baseline: one process at a time, killed, awaited with {@code onExit()}, started again. */
+    private static final class BareLoop implements AutoCloseable {
+        private final ProcessBuilder builder = new ProcessBuilder(COMMAND)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        private Process current;
+
+        BareLoop() throws IOException {
+            current = builder.start();
+        }
+
+        void cycle(Samples total, Samples detect, Samples spawn) throws IOException {
+            Process dying = current;
+            long t0 = System.nanoTime();
+            dying.toHandle().destroyForcibly();
+            dying.onExit().join();
+            long exited = System.nanoTime();
+            current = builder.start();
+            long launched = System.nanoTime();
+            total.add(launched - t0);
+            detect.add(exited - t0);
+            spawn.add(launched - exited);
+            dying.getInputStream().close();
+            dying.getErrorStream().close();
+            dying.getOutputStream().close();
+        }
+
+        @Override
+        public void close() {
+            current.destroyForcibly();
+            current.onExit().join();
+        }
+    }
+
+    /** What a supervised cycle records: the whole interval and its parts, split at the supervisor's events. */
+    private static final class SupervisedSamples {
+        final Samples total = new Samples();
+        final Samples exited = new Samples();
+        final Samples scheduled = new Samples();
+        final Samples launched = new Samples();
+    }
+
+    /** One supervisor with one process child; its listener queues the events a cycle waits for. */
+    private static final class SupervisedLoop implements AutoCloseable {
+        private enum Kind { LAUNCHED, STARTED, EXITED, SCHEDULED }
+
+        private record Mark(Kind kind, long nanos, long pid) {}
+
+        private final BlockingQueue<Mark> marks = new LinkedBlockingQueue<>();
+        private final Supervisor supervisor;
+        private long pid;
+
+        SupervisedLoop(String name, Path stateDirectory) throws InterruptedException {
+            ProcessSpec spec = ProcessSpec.builder("sleeper")
+                    .command(COMMAND)
+                    .startSeconds(Duration.ZERO)
+                    .output(OutputSpec.builder().sinks(OutputSink.discard()).tailLines(0).build())
+                    .stateDirectory(stateDirectory)
+                    .build();
+            supervisor = Supervisor.start(SupervisorSpec.builder(name)
+                    .strategy(Strategy.ONE_FOR_ONE)
+                    .intensity(Integer.MAX_VALUE, Duration.ofSeconds(1))
+                    .shutdownHook(false)
+                    .listener(this::onEvent)
+                    .child(ProcessChild.spec(spec).backoff(Backoff.none()))      // OTP: restart at once, as the bare loop does
+                    .build());
+            Map<Kind, Mark> first = new EnumMap<>(Kind.class);
+            while (first.size() < 2) {
+                Mark m = marks.poll(EVENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (m == null) throw new IllegalStateException("the first start was not reported within " + EVENT_TIMEOUT_SECONDS + " s");
+                first.put(m.kind(), m);
+            }
+            pid = first.get(Kind.LAUNCHED).pid();
+        }
+
+        /** Runs on the supervisor's loop thread. */
+        private void onEvent(SupervisorEvent event) {
+            long now = System.nanoTime();
+            switch (event) {
+                case SupervisorEvent.ChildNoticed n when n.notice() instanceof ProcessEvent.Launched l ->
+                        marks.add(new Mark(Kind.LAUNCHED, now, l.pid()));
+                case SupervisorEvent.ChildStarted s -> marks.add(new Mark(Kind.STARTED, now, 0));
+                case SupervisorEvent.ChildExited x -> marks.add(new Mark(Kind.EXITED, now, 0));
+                case SupervisorEvent.RestartScheduled r -> marks.add(new Mark(Kind.SCHEDULED, now, 0));
+                default -> { }
+            }
+        }
+
+        void cycle(SupervisedSamples samples) throws InterruptedException {
+            ProcessHandle running = ProcessHandle.of(pid)
+                    .orElseThrow(() -> new IllegalStateException("supervised pid " + pid + " is gone before it was killed"));
+            long t0 = System.nanoTime();
+            running.destroyForcibly();
+            Map<Kind, Mark> seen = awaitAll();
+            pid = seen.get(Kind.LAUNCHED).pid();
+            long exited = seen.get(Kind.EXITED).nanos();
+            long scheduled = seen.get(Kind.SCHEDULED).nanos();
+            long launched = seen.get(Kind.LAUNCHED).nanos();
+            samples.total.add(launched - t0);
+            samples.exited.add(exited - t0);
+            samples.scheduled.add(scheduled - exited);
+            samples.launched.add(launched - scheduled);
+        }
+
+        /**
+         * One mark of each kind, in whatever order they come: the supervisor may report
+         * {@code ChildStarted} before the child's {@code Launched} notice (see the class documentation).
+         */
+        private Map<Kind, Mark> awaitAll() throws InterruptedException {
+            Map<Kind, Mark> seen = new EnumMap<>(Kind.class);
+            while (seen.size() < Kind.values().length) {
+                Mark m = marks.poll(EVENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                if (m == null) {
+                    throw new IllegalStateException("no event within " + EVENT_TIMEOUT_SECONDS + " s; seen " + seen.keySet());
+                }
+                if (seen.putIfAbsent(m.kind(), m) != null) {
+                    throw new IllegalStateException("a second " + m.kind() + " in one cycle; seen " + seen);
+                }
+            }
+            return seen;
+        }
+
+        @Override
+        public void close() {
+            supervisor.stop().orTimeout(60, TimeUnit.SECONDS).join();
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}
