@@ -368,6 +368,34 @@ class SupervisorSemanticsTest {
                 .containsExactly("orphans cleaned: 0", "ready");
     }
 
+    /** Regression: a start that completed before the supervisor registered for it overtook the child's notices. */
+    @Test
+    void aChildsNoticesComeBeforeItsStartEvenWhenTheStartCompletedAtOnce() {
+        record Note(String describe) implements ChildNotice {}
+        for (int i = 0; i < 200; i++) {
+            String id = "c" + i;
+            CompletableFuture<Void> noticed = new CompletableFuture<>();
+            if (sup == null) sup = Supervisor.start(spec("s").build());
+            sup.startChild(ChildSpec.builder(id, ctx -> {
+                CompletableFuture<dev.supervision.spi.RunningChild> done = new CompletableFuture<>();
+                Thread.ofVirtual().start(() -> {
+                    ctx.notify(new Note("launched " + id));                   // through the mailbox
+                    done.complete(new SupervisorConcurrencyTest.Remote());
+                    noticed.complete(null);
+                });
+                noticed.join();                                               // complete before start() returns
+                return done;
+            }, ChildType.WORKER).build()).join();
+        }
+        List<String> order = t.events.stream()
+                .filter(e -> e instanceof SupervisorEvent.ChildNoticed || e instanceof SupervisorEvent.ChildStarted)
+                .map(e -> e instanceof SupervisorEvent.ChildNoticed n ? n.notice().describe() : "started " + ((SupervisorEvent.ChildStarted) e).child())
+                .toList();
+        for (int i = 0; i < 200; i++) {
+            assertThat(order.indexOf("launched c" + i)).as("c%d", i).isLessThan(order.indexOf("started c" + i)).isNotNegative();
+        }
+    }
+
     @Test
     void aChildIgnoringInterruptsIsReportedAbandonedAndDoesNotHangTheStop() {
         java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();

@@ -94,10 +94,14 @@ public final class SupervisorRuntime implements Supervisor {
 
     /**
      * Queues {@code r} for the loop. Messages the loop sends itself (the completion of a step it just
-     * ran) go to a loop-local queue without the MPSC hand-off and wake-up.
+     * ran) go to a loop-local queue without the MPSC hand-off and wake-up; what is already waiting in
+     * the mailbox moves ahead of them first, so that the loop sees messages in the order they were
+     * posted (a child's notices before the completion of its start).
      */
     private void post(Runnable r) {
         if (Thread.currentThread() == loop) {
+            Runnable earlier;
+            while ((earlier = mailbox.poll()) != null) local.add(earlier);
             local.add(r);
             return;
         }
