@@ -78,8 +78,16 @@ class ProcessChildTest {
         }
     }
 
-    private void awaitRunning(String id, long incarnation) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> info(id).state() == ChildState.RUNNING && info(id).incarnation() == incarnation);
+    /** Waits for incarnation {@code incarnation} of {@code id} to run and returns its pid (one query decides). */
+    private long awaitRunning(String id, long incarnation) {
+        java.util.concurrent.atomic.AtomicLong pid = new java.util.concurrent.atomic.AtomicLong();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            ChildInfo c = info(id);
+            if (c.state() != ChildState.RUNNING || c.incarnation() != incarnation || c.details().isEmpty()) return false;
+            pid.set(((ProcessDetails) c.details().get()).pid());
+            return true;
+        });
+        return pid.get();
     }
 
     @Test
@@ -277,15 +285,16 @@ class ProcessChildTest {
         sup = Supervisor.start(tree("cycles").intensity(1_000, Duration.ofSeconds(1))
                 .child(ProcessChild.spec(proc("c", sleeper).startSeconds(Duration.ZERO)
                         .output(OutputSpec.builder().sinks(OutputSink.discard()).build()).build()).backoff(Backoff.none())).build());
+        long pid = awaitRunning("c", 1);
         for (int warm = 2; warm <= 5; warm++) {                 // let lazily created threads and files exist
-            ProcessHandle.of(pid("c")).orElseThrow().destroyForcibly();
-            awaitRunning("c", warm);
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            pid = awaitRunning("c", warm);
         }
         int threads = Thread.activeCount();
         long fds = openFds();
         for (int i = 6; i < 206; i++) {
-            ProcessHandle.of(pid("c")).orElseThrow().destroyForcibly();
-            awaitRunning("c", i);
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            pid = awaitRunning("c", i);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> zombieChildren().isEmpty());
         await().atMost(Duration.ofSeconds(10)).until(() -> openFds() <= fds + 2 && Thread.activeCount() <= threads + 2);

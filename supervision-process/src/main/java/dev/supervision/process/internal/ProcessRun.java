@@ -63,6 +63,8 @@ final class ProcessRun implements RunningChild {
     private final AtomicBoolean probeInFlight = new AtomicBoolean();
     private final AtomicBoolean readyOnce = new AtomicBoolean();
     private final AtomicInteger livenessFailures = new AtomicInteger();
+    /** The stop this run started ({@link #endTree}), done once its result has been reported. */
+    private final AtomicReference<CompletableFuture<?>> stopping = new AtomicReference<>();
     private volatile OutputPump output;
     private volatile boolean ready;
     private volatile long readyNanos;
@@ -187,12 +189,15 @@ final class ProcessRun implements RunningChild {
     /** Stops every process of the tree: the stop signal, then SIGKILL after {@code grace}. */
     private void endTree(Duration grace) {
         cancelTimers();
+        CompletableFuture<?> reported = new CompletableFuture<>();
+        stopping.accumulateAndGet(reported, (earlier, now) -> earlier == null ? now : CompletableFuture.allOf(earlier, now));
         tree.stop(process.toHandle(), spec.stopSignal(), grace).whenComplete((result, e) -> {
             if (e != null) LOG.error("process '{}': stopping the tree of pid {} failed", spec.id(), pid(), e);
             else if (!result.clean()) LOG.error("process '{}': the tree of pid {} is not fully stopped: {}", spec.id(), pid(), result);
             if (result != null && !result.killed().isEmpty()) {
                 ctx.notify(new ProcessEvent.StopEscalated(result.killed().stream().map(ProcessRef::pid).toList(), grace));
             }
+            reported.complete(null);
         });
     }
 
@@ -209,6 +214,8 @@ final class ProcessRun implements RunningChild {
                     else if (!result.clean()) LOG.error("process '{}': what pid {} left is not fully stopped: {}", spec.id(), pid(), result);
                     return null;
                 })
+                // A stop of ours reports its escalation before the exit does.
+                .thenCompose(v -> stopping.get() == null ? CompletableFuture.completedFuture(null) : stopping.get())
                 .thenCompose(v -> output.completion().exceptionally(e -> null)
                         .completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS))
                 .whenComplete((v, e) -> finish(code, uptime, why));
