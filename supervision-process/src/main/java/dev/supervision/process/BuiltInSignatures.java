@@ -106,21 +106,23 @@ final class BuiltInSignatures {
                         .onLine("[Oo]ut of memory: Killed process \\d+", "of memory: Killed process")
                         .action(restartAdjusted("less host memory: fewer workers or a smaller batch"))
                         .advice("the kernel's OOM killer killed the process: reduce its memory").build(),
-                // CPython: "MemoryError", "MemoryError: ...", "numpy.core._exceptions._ArrayMemoryError: Unable to allocate ..."
+                // CPython: "MemoryError", "MemoryError: ...", "[rank0]: MemoryError", "numpy.core._exceptions._ArrayMemoryError: Unable to allocate ..."
+                // (Python prints the exception line unindented: "^MemoryError" costs nothing per line, unlike a short keyword)
                 CrashSignature.builder("python-memory-error").kind(CrashKind.HOST_OOM)
-                        .onLine("(?:^|: )(?:[A-Za-z_][\\w.]*\\.)?_?(?:Array)?MemoryError(?::|$)", "MemoryError")
+                        .onLine("(?:^|: )(?:[A-Za-z_][\\w.]*\\.)?_?(?:Array)?MemoryError(?::|$)", "^MemoryError",
+                                "]: MemoryError", "._ArrayMemoryError")
                         .action(waitForMemoryThenRestart())
                         .advice("Python could not allocate host memory: check available memory, then restart").build(),
                 // "Segmentation fault (core dumped)", "Fatal Python error: Segmentation fault", dmesg "python[123]: segfault at 0 ip ..."
                 CrashSignature.builder("segfault").kind(CrashKind.SEGFAULT)
-                        .onLine("(?:^|\\s)Segmentation fault(?:\\s|$)|\\bsegfault at [0-9a-f]+ ip [0-9a-f]+",
-                                "Segmentation fault", "segfault at")
+                        .onLine("(?:^|\\s)Segmentation fault(?:\\s|$)|\\]: segfault at [0-9a-f]+ ip [0-9a-f]+",
+                                "Segmentation fault", "]: segfault at ")
                         .advice("native code crashed: restart with backoff; if the same request does it twice, treat"
                                 + " it as poison").build(),
                 // NVIDIA driver: "NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus."
                 //                "NVRM: Xid (PCI:0000:01:00): 48, pid=..., An uncorrectable double bit error (DBE) ..."
                 CrashSignature.builder("nvidia-xid-fatal").kind(CrashKind.GPU_HARDWARE)
-                        .onLine("NVRM: Xid \\([^)]*\\): (?:79|48)\\b", "NVRM: Xid")
+                        .onLine("NVRM: Xid \\(PCI:[^)]*\\): (?:79|48)\\b", "NVRM: Xid (PCI:")
                         .severity(Severity.CRITICAL).action(alert(doNotRestart()))
                         .advice("the GPU fell off the bus (Xid 79) or has an uncorrectable ECC error (Xid 48): do not"
                                 + " restart on that GPU; a person must reset or replace it").build(),

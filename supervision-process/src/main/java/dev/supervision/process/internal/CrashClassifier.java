@@ -11,6 +11,7 @@ import dev.supervision.process.Stream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,9 +24,9 @@ import java.util.regex.Matcher;
  * one per incarnation: it keeps the first and the most severe match it saw.
  *
  * <p><b>Speed.</b> A line is first searched for the keywords of all line signatures at once
- * ({@link KeywordFilter}, over the pump's UTF-8 bytes, no copy and no allocation); only a line holding a
- * keyword runs the regular expressions of the signatures whose keyword it holds, in library order, with
- * matchers reused per stream. A {@code CrashMatch} (and the line's {@code String}) is made only when a
+ * ({@link KeywordFilter}, over the pump's UTF-8 bytes, no copy and no allocation; {@code ^} keywords are
+ * compared at the line's start only); only a line holding a keyword runs the regular expressions of the
+ * signatures whose keyword it holds, in library order, with matchers reused per stream. A {@code CrashMatch} (and the line's {@code String}) is made only when a
  * match would change the first or the most severe match.
  *
  * <p><b>Threading.</b> {@link #onLine} follows the {@link LineListener} contract: one thread per stream,
@@ -37,7 +38,8 @@ public final class CrashClassifier implements LineListener {
     private final Clock clock;
     private final Consumer<CrashMatch> onMatch;
     private final CrashSignature[] lineSignatures;
-    private final byte[][][] keywords;
+    private final Keyword[][] keywords;
+    private final byte[][] lineStarts;
     private final boolean[] everyLine;
     private final KeywordFilter filter;
     private final boolean anyEveryLine;
@@ -73,29 +75,34 @@ public final class CrashClassifier implements LineListener {
         this.clock = clock;
         this.onMatch = onMatch;
         List<CrashSignature> lines = new ArrayList<>();
-        List<String> all = new ArrayList<>();
+        List<String> anywhere = new ArrayList<>();
+        List<byte[]> starts = new ArrayList<>();
         for (CrashSignature s : library.signatures()) {
             switch (s.when()) {
                 case CrashSignature.When.Line l -> {
                     lines.add(s);
-                    all.addAll(l.keywords());
+                    for (String k : l.keywords()) {
+                        if (k.startsWith("^")) starts.add(k.substring(1).getBytes(StandardCharsets.US_ASCII));
+                        else anywhere.add(k);
+                    }
                 }
                 case CrashSignature.When.Exit e -> exitSignatures.add(s);
                 case CrashSignature.When.Guard g -> guardSignatures.add(s);
             }
         }
         lineSignatures = lines.toArray(CrashSignature[]::new);
-        keywords = new byte[lineSignatures.length][][];
+        keywords = new Keyword[lineSignatures.length][];
         everyLine = new boolean[lineSignatures.length];
         boolean any = false;
         for (int i = 0; i < lineSignatures.length; i++) {
             List<String> k = ((CrashSignature.When.Line) lineSignatures[i].when()).keywords();
-            keywords[i] = k.stream().map(w -> w.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+            keywords[i] = k.stream().map(Keyword::of).toArray(Keyword[]::new);
             everyLine[i] = k.isEmpty();
             any |= k.isEmpty();
         }
         anyEveryLine = any;
-        filter = all.isEmpty() ? null : new KeywordFilter(all);
+        lineStarts = starts.toArray(byte[][]::new);
+        filter = anywhere.isEmpty() ? null : new KeywordFilter(anywhere);
         for (Stream s : Stream.values()) streams[s.ordinal()] = new PerStream(lineSignatures);
     }
 
@@ -125,7 +132,7 @@ public final class CrashClassifier implements LineListener {
             buf = ps.scratch;
             off = 0;
         }
-        boolean candidate = filter != null && filter.anyIn(buf, off, len);
+        boolean candidate = startsWithAny(buf, off, len) || filter != null && filter.anyIn(buf, off, len);
         if (!candidate && !anyEveryLine) return;
         for (int i = 0; i < lineSignatures.length; i++) {
             if (!everyLine[i] && !(candidate && containsAny(buf, off, len, keywords[i]))) continue;
@@ -136,11 +143,32 @@ public final class CrashClassifier implements LineListener {
         }
     }
 
-    private static boolean containsAny(byte[] buf, int off, int len, byte[][] keywords) {
-        for (byte[] k : keywords) {
-            if (KeywordFilter.contains(buf, off, len, k)) return true;
+    private boolean startsWithAny(byte[] buf, int off, int len) {
+        if (len == 0) return false;
+        for (byte[] k : lineStarts) {
+            if (startsWith(buf, off, len, k)) return true;
         }
         return false;
+    }
+
+    /** The first byte is compared alone first: it nearly always differs, and that is far cheaper than a range compare. */
+    private static boolean startsWith(byte[] buf, int off, int len, byte[] k) {
+        return len >= k.length && buf[off] == k[0] && Arrays.equals(buf, off, off + k.length, k, 0, k.length);
+    }
+
+    private static boolean containsAny(byte[] buf, int off, int len, Keyword[] keywords) {
+        for (Keyword k : keywords) {
+            if (k.atStart ? startsWith(buf, off, len, k.bytes) : KeywordFilter.contains(buf, off, len, k.bytes)) return true;
+        }
+        return false;
+    }
+
+    /** A keyword's ASCII bytes; {@code atStart} for a {@code ^} keyword. */
+    private record Keyword(byte[] bytes, boolean atStart) {
+        static Keyword of(String k) {
+            boolean atStart = k.startsWith("^");
+            return new Keyword((atStart ? k.substring(1) : k).getBytes(StandardCharsets.US_ASCII), atStart);
+        }
     }
 
     /**

@@ -18,7 +18,7 @@ class KeywordFilterTest {
         String alphabet = "abcdeCUDA omfryNVRM:Xid";
         for (int round = 0; round < 200_000; round++) {
             StringBuilder sb = new StringBuilder();
-            int len = random.nextInt(60);
+            int len = random.nextInt(400);
             for (int i = 0; i < len; i++) sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
             if (random.nextInt(4) == 0) {
                 String k = KEYWORDS.get(random.nextInt(KEYWORDS.size()));
@@ -40,5 +40,20 @@ class KeywordFilterTest {
             assertThat(filter.anyIn(b, 0, b.length)).as(line).isTrue();
             assertThat(filter.anyIn(b, 0, b.length - 1)).as(line + " cut short").isEqualTo(line.endsWith(" x"));
         }
+    }
+
+    @Test
+    void aKeywordCrossingTheLineStartOrEndIsNotFound() {
+        KeywordFilter filter = new KeywordFilter(KEYWORDS);
+        byte[] b = ("x".repeat(300) + "CUDA out of memory" + "y".repeat(300)).getBytes(StandardCharsets.US_ASCII);
+        int at = 300;
+        for (int cut = 1; cut < 18; cut++) {
+            for (int len : new int[] {10, 100, 200, 400}) {
+                int beforeLen = Math.min(len, at + cut);
+                assertThat(filter.anyIn(b, at + cut - beforeLen, beforeLen)).as("ends inside, cut " + cut).isFalse();
+                assertThat(filter.anyIn(b, at + cut, Math.min(len, b.length - at - cut))).as("starts inside, cut " + cut).isFalse();
+            }
+        }
+        assertThat(filter.anyIn(b, at - 150, 18 + 300)).isTrue();
     }
 }
