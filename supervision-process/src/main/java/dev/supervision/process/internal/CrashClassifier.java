@@ -29,6 +29,11 @@ import java.util.regex.Matcher;
  * signatures whose keyword it holds, in library order, with matchers reused per stream. A {@code CrashMatch} (and the line's {@code String}) is made only when a
  * match would change the first or the most severe match.
  *
+ * <p><b>Use.</b> Per launch: {@code new CrashClassifier(library, clock, onMatch)}, passed among the
+ * {@code extra} listeners of {@link OutputPump#start(String, Process, dev.supervision.process.OutputSpec, List)};
+ * a guard that stops the tree calls {@link #guardTripped} first; when the process has exited, wait for
+ * the pump's {@code completion()} (so the last lines are in), then {@link #verdict} with its exit status.
+ *
  * <p><b>Threading.</b> {@link #onLine} follows the {@link LineListener} contract: one thread per stream,
  * the two streams concurrently; per-stream state is confined to its thread and the two kept matches are
  * compare-and-set references, so it never blocks. {@link #matches}, {@link #verdict} and
