@@ -77,6 +77,7 @@ class SignatureLibraryTest {
         assertThatThrownBy(() -> CrashSignature.builder("x").onLine("oom", "oom"))
                 .hasMessageContaining("keywords").hasMessageContaining("'oom'");
         assertThatThrownBy(() -> CrashSignature.builder("x").onLine("überlauf", "überlauf")).hasMessageContaining("ASCII");
+        assertThatThrownBy(() -> CrashSignature.builder("x").onLine("^oom", "^oom")).hasMessageContaining("'^oom'");
         assertThatThrownBy(() -> CrashSignature.builder("x").onExit(300)).hasMessageContaining("0..255").hasMessageContaining("300");
         assertThatThrownBy(() -> CrashSignature.builder("x").onExit()).hasMessageContaining("at least one");
         assertThatThrownBy(() -> CrashSignature.builder("x").onGuard(" ")).hasMessageContaining("reason");
