@@ -27,6 +27,21 @@ final class Utf8Line implements CharSequence {
         this.decoded = null;
     }
 
+    /** The buffer holding the line's UTF-8 bytes, for byte-level scanning; valid only while the line is. */
+    byte[] bytes() {
+        return buf;
+    }
+
+    /** Where the line starts in {@link #bytes()}. */
+    int offset() {
+        return off;
+    }
+
+    /** The line's length in bytes. */
+    int byteLength() {
+        return len;
+    }
+
     private String decodedIfNotAscii() {
         if (!checked) {
             checked = true;

@@ -1,0 +1,33 @@
+package dev.supervision.process;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One piece of evidence that a {@link CrashSignature} saw: an output line, an exit status or a guard's
+ * reason. Immutable.
+ *
+ * @param signature  the signature that matched
+ * @param evidence   the matched line, the exit status ({@code "killed by SIGSEGV (exit 139)"}) or the guard's
+ *                   reason and detail
+ * @param stream     the line's stream; empty for an exit status or a guard
+ * @param lineNumber the line's number in its stream, from 1; 0 for an exit status or a guard
+ * @param at         when it was seen
+ */
+public record CrashMatch(CrashSignature signature, String evidence, Optional<Stream> stream, long lineNumber, Instant at) {
+    /** The signature's kind. */
+    public CrashKind kind() {
+        return signature.kind();
+    }
+
+    /** The signature's severity. */
+    public Severity severity() {
+        return signature.severity();
+    }
+
+    @Override
+    public String toString() {
+        return signature.id() + " at " + stream.map(s -> s.name().toLowerCase(java.util.Locale.ROOT) + " line " + lineNumber)
+                .orElse("exit") + ": " + evidence;
+    }
+}

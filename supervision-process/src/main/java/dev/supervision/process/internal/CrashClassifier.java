@@ -1,0 +1,249 @@
+package dev.supervision.process.internal;
+
+import dev.supervision.process.CrashClassification;
+import dev.supervision.process.CrashMatch;
+import dev.supervision.process.CrashSignature;
+import dev.supervision.process.ExitStatus;
+import dev.supervision.process.LineListener;
+import dev.supervision.process.Severity;
+import dev.supervision.process.SignatureLibrary;
+import dev.supervision.process.Stream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+
+/**
+ * Classifies one incarnation's crash from its output lines (as a {@link LineListener} of the output
+ * pump), guard reasons ({@link #guardTripped}) and, at the end, its exit status ({@link #verdict}). Make
+ * one per incarnation: it keeps the first and the most severe match it saw.
+ *
+ * <p><b>Speed.</b> A line is first searched for the keywords of all line signatures at once
+ * ({@link KeywordFilter}, over the pump's UTF-8 bytes, no copy and no allocation; {@code ^} keywords are
+ * compared at the line's start only); only a line holding a keyword runs the regular expressions of the
+ * signatures whose keyword it holds, in library order, with matchers reused per stream. A {@code CrashMatch} (and the line's {@code String}) is made only when a
+ * match would change the first or the most severe match.
+ *
+ * <p><b>Use.</b> Per launch: {@code new CrashClassifier(library, clock, onMatch)}, passed among the
+ * {@code extra} listeners of {@link OutputPump#start(String, Process, dev.supervision.process.OutputSpec, List)};
+ * a guard that stops the tree calls {@link #guardTripped} first; when the process has exited, wait for
+ * the pump's {@code completion()} (so the last lines are in), then {@link #verdict} with its exit status.
+ *
+ * <p><b>Threading.</b> {@link #onLine} follows the {@link LineListener} contract: one thread per stream,
+ * the two streams concurrently; per-stream state is confined to its thread and the two kept matches are
+ * compare-and-set references, so it never blocks. {@link #matches}, {@link #verdict} and
+ * {@link #guardTripped} may be called from any thread.
+ */
+public final class CrashClassifier implements LineListener {
+    private final Clock clock;
+    private final Consumer<CrashMatch> onMatch;
+    private final CrashSignature[] lineSignatures;
+    private final Keyword[][] keywords;
+    private final byte[][] lineStarts;
+    private final boolean[] everyLine;
+    private final KeywordFilter filter;
+    private final boolean anyEveryLine;
+    private final List<CrashSignature> exitSignatures = new ArrayList<>();
+    private final List<CrashSignature> guardSignatures = new ArrayList<>();
+    private final PerStream[] streams = new PerStream[Stream.values().length];
+    private final AtomicReference<CrashMatch> first = new AtomicReference<>();
+    private final AtomicReference<CrashMatch> worst = new AtomicReference<>();
+
+    /** Per-stream state, touched only by that stream's reader thread. */
+    private static final class PerStream {
+        final Matcher[] matchers;
+        byte[] scratch = new byte[256];
+        long lines;
+
+        PerStream(CrashSignature[] signatures) {
+            matchers = new Matcher[signatures.length];
+            for (int i = 0; i < signatures.length; i++) {
+                matchers[i] = ((CrashSignature.When.Line) signatures[i].when()).pattern().matcher("");
+            }
+        }
+    }
+
+    /**
+     * A classifier for one incarnation.
+     *
+     * @param library the signatures
+     * @param clock   stamps matches
+     * @param onMatch called with each match that becomes the first or the most severe so far, on the thread
+     *                that found it (a reader thread for lines): must be quick and never block
+     */
+    public CrashClassifier(SignatureLibrary library, Clock clock, Consumer<CrashMatch> onMatch) {
+        this.clock = clock;
+        this.onMatch = onMatch;
+        List<CrashSignature> lines = new ArrayList<>();
+        List<String> anywhere = new ArrayList<>();
+        List<byte[]> starts = new ArrayList<>();
+        for (CrashSignature s : library.signatures()) {
+            switch (s.when()) {
+                case CrashSignature.When.Line l -> {
+                    lines.add(s);
+                    for (String k : l.keywords()) {
+                        if (k.startsWith("^")) starts.add(k.substring(1).getBytes(StandardCharsets.US_ASCII));
+                        else anywhere.add(k);
+                    }
+                }
+                case CrashSignature.When.Exit e -> exitSignatures.add(s);
+                case CrashSignature.When.Guard g -> guardSignatures.add(s);
+            }
+        }
+        lineSignatures = lines.toArray(CrashSignature[]::new);
+        keywords = new Keyword[lineSignatures.length][];
+        everyLine = new boolean[lineSignatures.length];
+        boolean any = false;
+        for (int i = 0; i < lineSignatures.length; i++) {
+            List<String> k = ((CrashSignature.When.Line) lineSignatures[i].when()).keywords();
+            keywords[i] = k.stream().map(Keyword::of).toArray(Keyword[]::new);
+            everyLine[i] = k.isEmpty();
+            any |= k.isEmpty();
+        }
+        anyEveryLine = any;
+        lineStarts = starts.toArray(byte[][]::new);
+        filter = anywhere.isEmpty() ? null : new KeywordFilter(anywhere);
+        for (Stream s : Stream.values()) streams[s.ordinal()] = new PerStream(lineSignatures);
+    }
+
+    /** A classifier with the system clock and no match callback. */
+    public CrashClassifier(SignatureLibrary library) {
+        this(library, Clock.systemUTC(), m -> { });
+    }
+
+    @Override
+    public void onLine(Stream stream, CharSequence line) {
+        PerStream ps = streams[stream.ordinal()];
+        long number = ++ps.lines;
+        byte[] buf;
+        int off;
+        int len;
+        if (line instanceof Utf8Line u) {
+            buf = u.bytes();
+            off = u.offset();
+            len = u.byteLength();
+        } else {
+            len = line.length();
+            if (ps.scratch.length < len) ps.scratch = new byte[Math.max(len, 2 * ps.scratch.length)];
+            for (int i = 0; i < len; i++) {
+                char c = line.charAt(i);
+                ps.scratch[i] = c < 0x80 ? (byte) c : (byte) 0x80;
+            }
+            buf = ps.scratch;
+            off = 0;
+        }
+        boolean candidate = startsWithAny(buf, off, len) || filter != null && filter.anyIn(buf, off, len);
+        if (!candidate && !anyEveryLine) return;
+        for (int i = 0; i < lineSignatures.length; i++) {
+            if (!everyLine[i] && !(candidate && containsAny(buf, off, len, keywords[i]))) continue;
+            if (ps.matchers[i].reset(line).find()) {
+                record(lineSignatures[i], line, Optional.of(stream), number);
+                return;
+            }
+        }
+    }
+
+    private boolean startsWithAny(byte[] buf, int off, int len) {
+        if (len == 0) return false;
+        for (byte[] k : lineStarts) {
+            if (startsWith(buf, off, len, k)) return true;
+        }
+        return false;
+    }
+
+    /** The first byte is compared alone first: it nearly always differs, and that is far cheaper than a range compare. */
+    private static boolean startsWith(byte[] buf, int off, int len, byte[] k) {
+        return len >= k.length && buf[off] == k[0] && Arrays.equals(buf, off, off + k.length, k, 0, k.length);
+    }
+
+    private static boolean containsAny(byte[] buf, int off, int len, Keyword[] keywords) {
+        for (Keyword k : keywords) {
+            if (k.atStart ? startsWith(buf, off, len, k.bytes) : KeywordFilter.contains(buf, off, len, k.bytes)) return true;
+        }
+        return false;
+    }
+
+    /** A keyword's ASCII bytes; {@code atStart} for a {@code ^} keyword. */
+    private record Keyword(byte[] bytes, boolean atStart) {
+        static Keyword of(String k) {
+            boolean atStart = k.startsWith("^");
+            return new Keyword((atStart ? k.substring(1) : k).getBytes(StandardCharsets.US_ASCII), atStart);
+        }
+    }
+
+    /**
+     * Records that a guard stopped the process for {@code reason}; the first guard signature with that
+     * reason (library order) becomes a match.
+     *
+     * @param detail what the guard measured, for the evidence
+     * @return the match, or empty if no signature has this reason
+     */
+    public Optional<CrashMatch> guardTripped(String reason, String detail) {
+        for (CrashSignature s : guardSignatures) {
+            if (((CrashSignature.When.Guard) s.when()).reason().equals(reason)) {
+                CrashMatch m = new CrashMatch(s, reason + ": " + detail, Optional.empty(), 0, clock.instant());
+                keep(m);
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The first match and the most severe one (one entry when they are the same), in that order. */
+    public List<CrashMatch> matches() {
+        CrashMatch f = first.get();
+        CrashMatch w = worst.get();
+        if (f == null) return List.of();
+        return f == w || w == null ? List.of(f) : List.of(f, w);
+    }
+
+    /**
+     * The verdict for an incarnation that ended with {@code exit}: the most severe line or guard match
+     * (INFO ones excluded), or the first exit signature for this exit value if it is more severe or
+     * nothing else matched. Call it after the output has been drained (the pump's completion), or late
+     * lines are missed.
+     *
+     * @return empty if nothing explains the crash
+     */
+    public Optional<CrashClassification> verdict(ExitStatus exit) {
+        CrashMatch w = worst.get();
+        CrashMatch byLine = w != null && w.severity().compareTo(Severity.INFO) > 0 ? w : null;
+        CrashSignature byExit = null;
+        for (CrashSignature s : exitSignatures) {
+            if (((CrashSignature.When.Exit) s.when()).exitValues().contains(exit.exitValue())) {
+                byExit = s;
+                break;
+            }
+        }
+        Optional<CrashMatch> f = Optional.ofNullable(first.get());
+        if (byExit != null && (byLine == null || byExit.severity().compareTo(byLine.severity()) > 0)) {
+            CrashMatch m = new CrashMatch(byExit, exit.toString(), Optional.empty(), 0, clock.instant());
+            return Optional.of(new CrashClassification(m, f, exit, ((CrashSignature.When.Exit) byExit.when()).conclusive()));
+        }
+        return byLine == null ? Optional.empty() : Optional.of(new CrashClassification(byLine, f, exit, true));
+    }
+
+    private void record(CrashSignature s, CharSequence line, Optional<Stream> stream, long number) {
+        CrashMatch w = worst.get();
+        if (first.get() != null && w != null && w.severity().compareTo(s.severity()) >= 0) return;
+        keep(new CrashMatch(s, line.toString(), stream, number, clock.instant()));
+    }
+
+    private void keep(CrashMatch m) {
+        boolean changed = first.compareAndSet(null, m);
+        while (true) {
+            CrashMatch w = worst.get();
+            if (w != null && w.severity().compareTo(m.severity()) >= 0) break;
+            if (worst.compareAndSet(w, m)) {
+                changed = true;
+                break;
+            }
+        }
+        if (changed) onMatch.accept(m);
+    }
+}

@@ -1,0 +1,326 @@
+package dev.supervision.process.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.supervision.process.CrashAction;
+import dev.supervision.process.CrashClassification;
+import dev.supervision.process.CrashKind;
+import dev.supervision.process.CrashMatch;
+import dev.supervision.process.CrashSignature;
+import dev.supervision.process.ExitStatus;
+import dev.supervision.process.SignatureLibrary;
+import dev.supervision.process.Stream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream.Builder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class CrashClassifierTest {
+    /** Fixture files under /crash-logs/: realistic output ending in the signature named by the file (before any "--"). */
+    private static final List<String> FIXTURES = List.of(
+            "cuda-oom.log", "cuda-oom--older-torch.log", "cuda-error-oom.log", "vllm-free-memory-at-startup.log",
+            "vllm-no-cache-blocks.log", "vllm-kv-cache-too-small.log", "llama-cuda-malloc.log",
+            "cuda-illegal-memory-access.log", "cuda-device-side-assert.log", "nccl-watchdog-timeout.log",
+            "nccl-remote-error.log", "metal-insufficient-memory.log", "metal-command-buffer-failed.log",
+            "metal-completed-handler-assertion.log", "vllm-engine-dead.log", "vllm-engine-dead--core-proc.log",
+            "vllm-shm-broadcast-timeout.log", "kernel-oom-killer.log", "kernel-oom-killer--cgroup.log",
+            "python-memory-error.log", "python-memory-error--numpy.log", "segfault.log", "segfault--faulthandler.log",
+            "segfault--dmesg.log", "nvidia-xid-fatal.log", "nvidia-xid-fatal--48.log", "disk-full.log",
+            "disk-full--go.log", "port-in-use.log", "port-in-use--llama-server.log", "port-in-use--java.log",
+            "vllm-max-context-length.log");
+
+    static List<String> lines(String fixture) {
+        try (InputStream in = CrashClassifierTest.class.getResourceAsStream("/crash-logs/" + fixture)) {
+            assertThat(in).as(fixture).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static java.util.stream.Stream<String> fixtures() {
+        return FIXTURES.stream();
+    }
+
+    /** How a test hands lines to the classifier: as the pump does (a reused UTF-8 view) or as plain strings. */
+    enum Feed {
+        PUMP_VIEW((c, line) -> {
+            byte[] bytes = ("garbage before\n" + line + "\ngarbage after").getBytes(StandardCharsets.UTF_8);
+            Utf8Line view = new Utf8Line();
+            int off = "garbage before\n".length();
+            view.set(bytes, off, line.getBytes(StandardCharsets.UTF_8).length);
+            c.onLine(Stream.STDERR, view);
+        }),
+        STRING((c, line) -> c.onLine(Stream.STDERR, line));
+
+        final BiConsumer<CrashClassifier, String> feed;
+
+        Feed(BiConsumer<CrashClassifier, String> feed) {
+            this.feed = feed;
+        }
+
+        CrashClassifier classify(SignatureLibrary library, List<String> lines) {
+            CrashClassifier c = new CrashClassifier(library);
+            lines.forEach(l -> feed.accept(c, l));
+            return c;
+        }
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> fixturesAndFeeds() {
+        Builder<org.junit.jupiter.params.provider.Arguments> b = java.util.stream.Stream.builder();
+        for (String f : FIXTURES) for (Feed feed : Feed.values()) b.add(org.junit.jupiter.params.provider.Arguments.of(f, feed));
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0} via {1}")
+    @MethodSource("fixturesAndFeeds")
+    void realOutputIsMatchedByItsSignature(String fixture, Feed feed) {
+        String expected = fixture.replaceFirst("(--.*)?\\.log$", "");
+        List<String> lines = lines(fixture);
+
+        CrashClassifier c = feed.classify(SignatureLibrary.builtIn(), lines);
+
+        assertThat(c.matches()).as(fixture).isNotEmpty();
+        assertThat(c.matches()).extracting(m -> m.signature().id()).as(fixture).containsOnly(expected);
+        CrashMatch m = c.matches().getFirst();
+        assertThat(m.stream()).contains(Stream.STDERR);
+        assertThat(lines.get((int) m.lineNumber() - 1)).isEqualTo(m.evidence());
+    }
+
+    @Test
+    void everyBuiltInLineSignatureHasAFixtureThatMatchesIt() {
+        List<String> covered = FIXTURES.stream().map(f -> f.replaceFirst("(--.*)?\\.log$", "")).toList();
+        List<String> lineSignatures = SignatureLibrary.builtIn().signatures().stream()
+                .filter(s -> s.when() instanceof CrashSignature.When.Line).map(CrashSignature::id).toList();
+        assertThat(covered).containsAll(lineSignatures);
+    }
+
+    @ParameterizedTest
+    @MethodSource("nearMisses")
+    void nearMissesAreNotMatched(String line) {
+        for (Feed feed : Feed.values()) {
+            assertThat(feed.classify(SignatureLibrary.builtIn(), List.of(line)).matches()).as(line).isEmpty();
+        }
+    }
+
+    static List<String> nearMisses() {
+        return lines("near-misses.log");
+    }
+
+    @Test
+    void aFullCudaOomTracebackIsAGpuOomVerdictWithAnAdjustedRestart() {
+        CrashClassifier c = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(), lines("cuda-oom.log"));
+
+        CrashClassification v = c.verdict(new ExitStatus(1)).orElseThrow();
+
+        assertThat(v.kind()).isEqualTo(CrashKind.GPU_OOM);
+        assertThat(v.confirmed()).isTrue();
+        assertThat(v.action()).isInstanceOf(CrashAction.RestartAdjusted.class);
+        assertThat(v.cause().evidence()).startsWith("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB");
+        assertThat(v.cause().lineNumber()).isEqualTo(12);
+        assertThat(v.describe()).contains("GPU_OOM", "cuda-oom", "exit 1");
+    }
+
+    @Test
+    void theRootCauseBeforeEngineDeadDecidesAndBothAreKept() {
+        List<String> lines = new ArrayList<>(lines("cuda-error-oom.log"));
+        lines.addAll(lines("vllm-engine-dead.log"));
+        CrashClassifier c = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(), lines);
+
+        CrashClassification v = c.verdict(new ExitStatus(1)).orElseThrow();
+
+        assertThat(v.signature().id()).isEqualTo("cuda-error-oom");
+        assertThat(v.first()).map(m -> m.signature().id()).contains("cuda-error-oom");
+    }
+
+    @Test
+    void aMoreSevereLaterMatchBecomesTheCauseAndTheFirstIsKept() {
+        List<String> lines = new ArrayList<>(lines("cuda-oom.log"));
+        lines.addAll(lines("nvidia-xid-fatal.log"));
+        CrashClassifier c = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(), lines);
+
+        assertThat(c.matches()).extracting(m -> m.signature().id()).containsExactly("cuda-oom", "nvidia-xid-fatal");
+        CrashClassification v = c.verdict(new ExitStatus(1)).orElseThrow();
+        assertThat(v.kind()).isEqualTo(CrashKind.GPU_HARDWARE);
+        assertThat(v.action()).isEqualTo(CrashAction.alert(CrashAction.doNotRestart()));
+        assertThat(v.action().restarts()).isFalse();
+        assertThat(v.first()).map(CrashMatch::kind).contains(CrashKind.GPU_OOM);
+    }
+
+    @Test
+    void exit137AloneIsASuspectedKernelOomKill() {
+        CrashClassification v = new CrashClassifier(SignatureLibrary.builtIn()).verdict(new ExitStatus(137)).orElseThrow();
+
+        assertThat(v.kind()).isEqualTo(CrashKind.KERNEL_OOM_KILL);
+        assertThat(v.confirmed()).isFalse();
+        assertThat(v.cause().evidence()).isEqualTo("killed by SIGKILL (exit 137)");
+        assertThat(v.describe()).contains("(suspected)");
+    }
+
+    @Test
+    void anOomKillReportedByAGuardConfirmsExit137() {
+        CrashClassifier c = new CrashClassifier(SignatureLibrary.builtIn());
+
+        assertThat(c.guardTripped("oom-kill", "memory.events oom_kill 0 -> 1")).isPresent();
+        CrashClassification v = c.verdict(new ExitStatus(137)).orElseThrow();
+
+        assertThat(v.kind()).isEqualTo(CrashKind.KERNEL_OOM_KILL);
+        assertThat(v.confirmed()).isTrue();
+        assertThat(v.signature().id()).isEqualTo("guard-oom-kill");
+        assertThat(v.cause().evidence()).isEqualTo("oom-kill: memory.events oom_kill 0 -> 1");
+    }
+
+    @Test
+    void aGuardReasonWithoutASignatureIsNotAMatch() {
+        CrashClassifier c = new CrashClassifier(SignatureLibrary.builtIn());
+        assertThat(c.guardTripped("no-such-reason", "x")).isEmpty();
+        assertThat(c.matches()).isEmpty();
+    }
+
+    @Test
+    void exit139IsAConfirmedSegfault() {
+        CrashClassification v = new CrashClassifier(SignatureLibrary.builtIn()).verdict(new ExitStatus(139)).orElseThrow();
+        assertThat(v.kind()).isEqualTo(CrashKind.SEGFAULT);
+        assertThat(v.confirmed()).isTrue();
+    }
+
+    @Test
+    void sigabrtWithTheMetalAssertionLineIsAMetalAssertAndWithoutItAnAbort() {
+        CrashClassifier metal = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(), lines("metal-completed-handler-assertion.log"));
+        assertThat(metal.verdict(new ExitStatus(134))).map(CrashClassification::kind).contains(CrashKind.METAL_ASSERT);
+        assertThat(new CrashClassifier(SignatureLibrary.builtIn()).verdict(new ExitStatus(134)))
+                .map(CrashClassification::kind).contains(CrashKind.ABORT);
+    }
+
+    @Test
+    void aConclusiveExitStatusOutranksAWarningLine() {
+        CrashClassifier c = Feed.STRING.classify(SignatureLibrary.builtIn(), lines("vllm-shm-broadcast-timeout.log"));
+
+        assertThat(c.verdict(new ExitStatus(139))).map(CrashClassification::kind).contains(CrashKind.SEGFAULT);
+        assertThat(c.verdict(new ExitStatus(1))).map(CrashClassification::kind).contains(CrashKind.SHM_BROADCAST_TIMEOUT);
+    }
+
+    @Test
+    void aClientErrorIsNotedButNeverDecidesAVerdict() {
+        CrashClassifier c = Feed.STRING.classify(SignatureLibrary.builtIn(), lines("vllm-max-context-length.log"));
+
+        assertThat(c.matches()).extracting(CrashMatch::kind).containsExactly(CrashKind.CLIENT_ERROR);
+        assertThat(c.verdict(new ExitStatus(1))).isEmpty();
+    }
+
+    @Test
+    void anUnexplainedExitHasNoVerdict() {
+        CrashClassifier c = Feed.STRING.classify(SignatureLibrary.builtIn(), lines("near-misses.log"));
+        assertThat(c.verdict(new ExitStatus(1))).isEmpty();
+    }
+
+    @Test
+    void aUserSignatureTakesPrecedenceOverTheBuiltInOnTheSameLine() {
+        SignatureLibrary library = SignatureLibrary.builtIn().with(CrashSignature.builder("my-oom")
+                .kind(CrashKind.OTHER).onLine("CUDA out of memory", "CUDA out of memory")
+                .action(CrashAction.doNotRestart()).build());
+
+        CrashClassifier c = Feed.PUMP_VIEW.classify(library, lines("cuda-oom.log"));
+
+        assertThat(c.verdict(new ExitStatus(1))).map(v -> v.signature().id()).contains("my-oom");
+    }
+
+    @Test
+    void aRemovedSignatureNoLongerMatches() {
+        SignatureLibrary library = SignatureLibrary.builtIn().without("cuda-oom");
+        assertThat(Feed.PUMP_VIEW.classify(library, lines("cuda-oom.log")).matches()).isEmpty();
+    }
+
+    @Test
+    void anOverriddenActionIsWhatTheVerdictCarries() {
+        SignatureLibrary library = SignatureLibrary.builtIn()
+                .override("cuda-oom", b -> b.action(CrashAction.restartAdjusted("--batch-size 8")));
+
+        CrashClassification v = Feed.PUMP_VIEW.classify(library, lines("cuda-oom.log")).verdict(new ExitStatus(1)).orElseThrow();
+
+        assertThat(v.action()).isEqualTo(CrashAction.restartAdjusted("--batch-size 8"));
+    }
+
+    @Test
+    void aSignatureWithoutKeywordsIsTestedOnEveryLine() {
+        SignatureLibrary library = SignatureLibrary.empty().with(CrashSignature.builder("loss-nan")
+                .kind(CrashKind.OTHER).onLine("'loss': nan").build());
+
+        CrashClassifier c = Feed.PUMP_VIEW.classify(library, List.of("{'loss': 0.5}", "{'loss': nan, 'epoch': 1.0}"));
+
+        assertThat(c.matches()).extracting(CrashMatch::lineNumber).containsExactly(2L);
+    }
+
+    @Test
+    void nonAsciiLinesAreMatched() {
+        CrashClassifier c = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(),
+                List.of("训练失败 ▎ torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.00 GiB (GPU 0; ...)"));
+        assertThat(c.matches()).extracting(CrashMatch::kind).containsExactly(CrashKind.GPU_OOM);
+    }
+
+    @Test
+    void theMatchCallbackSeesMatchesThatChangeTheVerdictOnly() {
+        List<CrashMatch> seen = new CopyOnWriteArrayList<>();
+        CrashClassifier c = new CrashClassifier(SignatureLibrary.builtIn(), java.time.Clock.systemUTC(), seen::add);
+        List<String> lines = new ArrayList<>(lines("cuda-oom.log"));
+        lines.addAll(lines("cuda-oom.log"));
+        lines.addAll(lines("disk-full.log"));
+        lines.forEach(l -> c.onLine(Stream.STDOUT, l));
+
+        assertThat(seen).extracting(m -> m.signature().id()).containsExactly("cuda-oom", "disk-full");
+    }
+
+    @Test
+    void twoStreamsFedConcurrentlyKeepTheMostSevereMatchAndCountLinesPerStream() throws Exception {
+        int n = 200_000;
+        for (int round = 0; round < 20; round++) {
+            CrashClassifier c = new CrashClassifier(SignatureLibrary.builtIn());
+            CountDownLatch go = new CountDownLatch(1);
+            try (var pool = Executors.newFixedThreadPool(2)) {
+                Future<?> out = pool.submit(() -> feed(c, go, Stream.STDOUT, n, n / 2,
+                        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)"));
+                Future<?> err = pool.submit(() -> feed(c, go, Stream.STDERR, n, n / 2,
+                        "NVRM: Xid (PCI:0000:3b:00): 79, pid=48213, name=python3, GPU has fallen off the bus."));
+                go.countDown();
+                out.get(1, TimeUnit.MINUTES);
+                err.get(1, TimeUnit.MINUTES);
+            }
+            CrashClassification v = c.verdict(new ExitStatus(1)).orElseThrow();
+            assertThat(v.kind()).isEqualTo(CrashKind.GPU_HARDWARE);
+            assertThat(v.cause().stream()).contains(Stream.STDERR);
+            assertThat(v.cause().lineNumber()).isEqualTo(n / 2);
+            assertThat(v.first()).map(CrashMatch::lineNumber).contains((long) n / 2);
+        }
+    }
+
+    private static Void feed(CrashClassifier c, CountDownLatch go, Stream stream, int n, int at, String crash) throws InterruptedException {
+        byte[] ordinary = "INFO 11-23 05:44:01 [metrics.py:455] Avg prompt throughput: 1234.5 tokens/s, GPU KV cache usage: 45.6%"
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] bad = crash.getBytes(StandardCharsets.US_ASCII);
+        Utf8Line view = new Utf8Line();
+        go.await();
+        for (int i = 1; i <= n; i++) {
+            byte[] line = i == at ? bad : ordinary;
+            view.set(line, 0, line.length);
+            c.onLine(stream, view);
+        }
+        return null;
+    }
+
+    @Test
+    void matchesIsEmptyBeforeAnything() {
+        assertThat(new CrashClassifier(SignatureLibrary.builtIn()).matches()).isEmpty();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.supervision.process.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class KeywordFilterTest {
+    private static final List<String> KEYWORDS = List.of("CUDA out of memory", "ncclRemoteError", "MemoryError",
+            "of memory: Killed process", "NVRM: Xid", "died unexpectedly", "abcab");
+
+    @Test
+    void findsExactlyTheLinesAPlainSearchFindsAtEveryOffsetAndLength() {
+        KeywordFilter filter = new KeywordFilter(KEYWORDS);
+        Random random = new Random(42);
+        String alphabet = "abcdeCUDA omfryNVRM:Xid";
+        for (int round = 0; round < 200_000; round++) {
+            StringBuilder sb = new StringBuilder();
+            int len = random.nextInt(400);
+            for (int i = 0; i < len; i++) sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            if (random.nextInt(4) == 0) {
+                String k = KEYWORDS.get(random.nextInt(KEYWORDS.size()));
+                if (random.nextBoolean()) k = k.substring(0, k.length() - 1);
+                sb.insert(random.nextInt(sb.length() + 1), k);
+            }
+            String line = sb.toString();
+            byte[] padded = ("xx" + line + "yy").getBytes(StandardCharsets.US_ASCII);
+            boolean expected = KEYWORDS.stream().anyMatch(line::contains);
+            assertThat(filter.anyIn(padded, 2, line.length())).as(line).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aKeywordAtTheVeryStartOrEndOfTheLineIsFound() {
+        KeywordFilter filter = new KeywordFilter(KEYWORDS);
+        for (String line : List.of("MemoryError", "x MemoryError", "MemoryError x", "NVRM: Xid")) {
+            byte[] b = line.getBytes(StandardCharsets.US_ASCII);
+            assertThat(filter.anyIn(b, 0, b.length)).as(line).isTrue();
+            assertThat(filter.anyIn(b, 0, b.length - 1)).as(line + " cut short").isEqualTo(line.endsWith(" x"));
+        }
+    }
+
+    @Test
+    void aKeywordCrossingTheLineStartOrEndIsNotFound() {
+        KeywordFilter filter = new KeywordFilter(KEYWORDS);
+        byte[] b = ("x".repeat(300) + "CUDA out of memory" + "y".repeat(300)).getBytes(StandardCharsets.US_ASCII);
+        int at = 300;
+        for (int cut = 1; cut < 18; cut++) {
+            for (int len : new int[] {10, 100, 200, 400}) {
+                int beforeLen = Math.min(len, at + cut);
+                assertThat(filter.anyIn(b, at + cut - beforeLen, beforeLen)).as("ends inside, cut " + cut).isFalse();
+                assertThat(filter.anyIn(b, at + cut, Math.min(len, b.length - at - cut))).as("starts inside, cut " + cut).isFalse();
+            }
+        }
+        assertThat(filter.anyIn(b, at - 150, 18 + 300)).isTrue();
+    }
+}
