@@ -2,17 +2,23 @@ package dev.supervision.examples.cli;
 
 import dev.supervision.ChildSpec;
 import dev.supervision.ExitReason;
+import dev.supervision.Shutdown;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessEvent;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -28,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Runner {
     private static final Logger LOG = LoggerFactory.getLogger("supervise");
+    private static final long SWEEP_POLL_MS = 50;
 
     private final Plan plan;
     private final AtomicReference<Supervisor> current = new AtomicReference<>();
@@ -152,6 +159,52 @@ final class Runner {
         return otherwise;
     }
 
+    /**
+     * Stops what outlived the tree's stop among this JVM's descendants: SIGTERM, then SIGKILL after the
+     * longest shutdown timeout of the root's children. A process child whose start was still in progress
+     * when the supervisor stopped can be launched and not yet known to it; this makes sure that
+     * nothing the CLI started survives the CLI.
+     */
+    private void sweep() {
+        List<ProcessHandle> left = ProcessHandle.current().descendants().filter(Runner::running).toList();
+        if (left.isEmpty()) return;
+        LOG.warn("{} process(es) outlived the tree's stop; stopping them: {}", left.size(),
+                left.stream().map(p -> p.pid() + " " + p.info().command().orElse("?")).toList());
+        left.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + stopTimeout().toNanos();
+        for (ProcessHandle p : left) {
+            while (running(p) && System.nanoTime() < deadline) {
+                try {
+                    p.onExit().get(SWEEP_POLL_MS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // a zombie waiting for init to reap it has ended: checked again by running()
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        left.stream().filter(Runner::running).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private Duration stopTimeout() {
+        Duration longest = Duration.ofSeconds(10);
+        for (ChildSpec c : plan.children()) {
+            if (c.shutdown() instanceof Shutdown.Timeout t && t.timeout().compareTo(longest) > 0) longest = t.timeout();
+        }
+        return longest;
+    }
+
+    /** Alive and not a zombie (a zombie has ended; its parent, maybe init, has not reaped it yet). */
+    private static boolean running(ProcessHandle p) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return p.isAlive();   // no /proc (not Linux) or the process is gone
+        }
+    }
+
     private void onShutdown() {
         stopRequested.countDown();
         Supervisor sup = current.get();
@@ -162,6 +215,7 @@ final class Runner {
                 // terminated before the signal: nothing left to stop
             }
         }
+        sweep();
         StatusServer s = status;
         if (s != null) s.close();
         int code = decided;
