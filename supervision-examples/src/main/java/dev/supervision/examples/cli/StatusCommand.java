@@ -80,6 +80,14 @@ final class StatusCommand {
         return sb.toString();
     }
 
+    /** {@code 42s}, {@code 3m05s}, {@code 2h07m}, {@code 3d04h}. */
+    static String uptime(long seconds) {
+        if (seconds < 60) return seconds + "s";
+        if (seconds < 3600) return String.format("%dm%02ds", seconds / 60, seconds % 60);
+        if (seconds < 86400) return String.format("%dh%02dm", seconds / 3600, seconds % 3600 / 60);
+        return String.format("%dd%02dh", seconds / 86400, seconds % 86400 / 3600);
+    }
+
     private static void rows(List<String[]> rows, Map<?, ?> tree, String prefix) {
         for (Object o : (List<?>) tree.get("children")) {
             Map<?, ?> c = (Map<?, ?>) o;
@@ -88,7 +96,7 @@ final class StatusCommand {
                 prefix + c.get("id"),
                 String.valueOf(c.get("state")) + (Boolean.FALSE.equals(c.get("ready")) ? " (not ready)" : ""),
                 c.get("pid") == null ? "-" : String.valueOf(c.get("pid")),
-                uptime == null ? "-" : Values.text(Duration.ofSeconds(((Number) uptime).longValue() / 1000)),
+                uptime == null ? "-" : uptime(((Number) uptime).longValue() / 1000),
                 String.valueOf(c.get("restarts")),
                 c.get("lastExit") == null ? "-" : String.valueOf(c.get("lastExit")),
             });

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code supervise}: runs one command, or a tree described by a YAML/JSON file, under a supervisor;
@@ -48,9 +49,8 @@ public final class Supervise {
             System.exit(ExitCodes.USAGE);
             return;
         }
-        cl.wrap().flatMap(w -> w.memoryLimit().isPresent() ? Optional.of(w.memoryLimit().getAsLong()) : Optional.empty())
-                .ifPresent(bytes -> org.slf4j.LoggerFactory.getLogger("supervise").warn(
-                        "memory limit {} bytes accepted but not enforced yet: the memory guard is not part of this version", bytes));
+        cl.wrap().ifPresent(w -> w.memoryLimit().ifPresent(bytes -> LoggerFactory.getLogger("supervise").warn(
+                "memory limit {} bytes accepted but not enforced yet: the memory guard is not part of this version", bytes)));
         Runner runner = new Runner(plan);
         try {
             runner.install(cl.common());
@@ -63,7 +63,7 @@ public final class Supervise {
         try {
             code = runner.run();
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger("supervise").error("internal error; stopping the tree", e);
+            LoggerFactory.getLogger("supervise").error("internal error; stopping the tree", e);
             code = ExitCodes.INTERNAL;
         }
         runner.exit(code);

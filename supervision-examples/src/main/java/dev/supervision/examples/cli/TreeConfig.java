@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
@@ -72,8 +73,11 @@ final class TreeConfig {
         Object document;
         try {
             document = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).setLabel(what).build()).loadFromString(text);
+        } catch (MarkedYamlEngineException e) {
+            String at = e.getProblemMark().map(m -> ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)).orElse("");
+            throw new ConfigException(what + at + ": not valid YAML or JSON: " + e.getProblem());
         } catch (YamlEngineException e) {
-            throw new ConfigException(what + ": not valid YAML or JSON: " + e.getMessage().replace('\n', ' '));
+            throw new ConfigException(what + ": not valid YAML or JSON: " + e.getMessage().replaceAll("\\s+", " "));
         }
         ConfigNode root = ConfigNode.root(document, what);
         root.allow(SUPERVISOR_KEYS);

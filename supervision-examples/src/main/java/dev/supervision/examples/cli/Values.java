@@ -116,24 +116,6 @@ final class Values {
         return ((Backoff.Exponential) ProcessChild.DEFAULT_BACKOFF).jitter();
     }
 
-    /** Prints a backoff the way {@link #backoff} reads it. */
-    static String describe(Backoff backoff) {
-        return switch (backoff) {
-            case Backoff.None n -> "none";
-            case Backoff.Fixed f -> text(f.delay());
-            case Backoff.Exponential e -> text(e.initial()) + ".." + text(e.cap());
-        };
-    }
-
-    /** A duration as the shortest of {@code 500ms}, {@code 10s}, {@code 5m}, {@code 2h}. */
-    static String text(Duration d) {
-        long ms = d.toMillis();
-        if (ms % 3_600_000 == 0 && ms > 0) return ms / 3_600_000 + "h";
-        if (ms % 60_000 == 0 && ms > 0) return ms / 60_000 + "m";
-        if (ms % 1_000 == 0) return ms / 1_000 + "s";
-        return ms + "ms";
-    }
-
     /** Names allowed for trees and children: they become directory and file names. */
     static String name(String where, String text) {
         if (text == null || !text.matches("[A-Za-z0-9_-]{1,64}")) {
