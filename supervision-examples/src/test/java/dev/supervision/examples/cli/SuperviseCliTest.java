@@ -143,7 +143,7 @@ class SuperviseCliTest {
     }
 
     @Test
-    void statusEndpointAnswersStatusLivezAndReadyz() throws Exception {
+    void statusEndpointAnswersStatusLivezAndReadyzAndSigintStopsTheTree() throws Exception {
         try (Cli cli = Cli.start(dir, Map.of("SUPERVISE_TREE", "web"), "--start-seconds", "0.2s", "--", "sleep", "1000")) {
             await().atMost(EXIT).until(() -> Files.exists(cli.stateDir.resolve("web/status.token")));
             await().atMost(EXIT).until(() -> get(cli, "web", "/readyz", null).statusCode() == 200);
@@ -157,9 +157,20 @@ class SuperviseCliTest {
                     .contains("\"state\":\"RUNNING\"", "\"incarnation\":1", "\"ready\":true", "\"restarts\":0");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cli.stateDir.resolve("web/status.token"))))
                     .isEqualTo("rw-------");
-            cli.process.destroy();
-            assertThat(exitOf(cli)).isZero();
+            Process sigint = new ProcessBuilder("kill", "-INT", Long.toString(cli.process.pid())).start();
+            assertThat(sigint.waitFor()).isZero();
+            assertThat(exitOf(cli)).as(cli.stderr()).isZero();
         }
+    }
+
+    @Test
+    void launcherSaysHowToBuildWhenTheCliIsNotBuilt() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("clone/supervision-examples/bin"));
+        Files.copy(Cli.LAUNCHER, bin.resolve("supervise"));
+        Process p = new ProcessBuilder(bin.resolve("supervise").toString(), "--", "true").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(ExitCodes.USAGE);
+        assertThat(output).contains("supervise: the CLI is not built", "run ./mvnw -q install -DskipTests first, in " + dir.resolve("clone"));
     }
 
     @Test
