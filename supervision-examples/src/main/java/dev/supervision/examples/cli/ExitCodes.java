@@ -1,0 +1,22 @@
+package dev.supervision.examples.cli;
+
+/** The exit statuses of {@code supervise}; docs/cli.md explains each. */
+final class ExitCodes {
+    /** Stopped cleanly by SIGTERM or SIGINT, or the tree shut itself down (auto-shutdown). */
+    static final int OK = 0;
+    /** An unexpected internal error (logged with its stack trace). */
+    static final int INTERNAL = 1;
+    /** Bad usage or configuration; nothing was started. */
+    static final int USAGE = 2;
+    /**
+     * The tree gave up: restart intensity exceeded (max start retries used up). sysexits.h's
+     * EX_TEMPFAIL ("try again later"): any non-zero status makes a container platform restart the
+     * container, and this one cannot be mistaken for the usual exits of a wrapped program (1, 2, 126,
+     * 127, 128 + signal).
+     */
+    static final int GAVE_UP = 75;
+    /** Auto recovery off and the command could not be launched at all (as a shell reports it). */
+    static final int NOT_LAUNCHED = 127;
+
+    private ExitCodes() {}
+}

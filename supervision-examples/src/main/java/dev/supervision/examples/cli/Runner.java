@@ -1,0 +1,224 @@
+package dev.supervision.examples.cli;
+
+import dev.supervision.ChildSpec;
+import dev.supervision.ExitReason;
+import dev.supervision.Shutdown;
+import dev.supervision.Supervisor;
+import dev.supervision.SupervisorEvent;
+import dev.supervision.SupervisorSpec;
+import dev.supervision.process.ProcessCrash;
+import dev.supervision.process.ProcessEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link Plan} until the tree ends or the JVM is asked to stop, and decides the exit status.
+ *
+ * <p>Stopping: SIGTERM and SIGINT run the JVM's shutdown hooks; ours stops the tree (every process
+ * tree gets its stop signal, SIGKILL after its stop timeout), closes the status endpoint and halts
+ * with status 0, so a requested stop is not reported as a failure (a JVM ended by SIGTERM otherwise
+ * exits 143). When the CLI itself decides to exit ({@link #exit}), the hook halts with that status.
+ */
+final class Runner {
+    private static final Logger LOG = LoggerFactory.getLogger("supervise");
+    private static final long SWEEP_POLL_MS = 50;
+
+    private final Plan plan;
+    private final AtomicReference<Supervisor> current = new AtomicReference<>();
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final AtomicInteger runOnceExit = new AtomicInteger(-1);
+    private volatile int decided = -1;
+    private volatile StatusServer status;
+
+    Runner(Plan plan) { this.plan = plan; }
+
+    /** The supervisor now running, or null before the first start. */
+    Supervisor current() { return current.get(); }
+
+    /** True once a stop was requested (the status endpoint then reports not alive). */
+    boolean stopping() { return stopRequested.getCount() == 0; }
+
+    /** Registers the shutdown hook, then starts the status endpoint (when asked) and the tree. */
+    void install(CommandLine.Common common) throws IOException {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "supervise-shutdown"));
+        if (common.statusPort().isPresent()) {
+            status = StatusServer.start(this, common.stateDir(), plan.root().name(), common.statusPort().getAsInt());
+            LOG.info("status endpoint on http://127.0.0.1:{}/ (token in {})", status.port(), status.tokenFile());
+        }
+    }
+
+    /** Starts the tree and waits for its end; returns the exit status. */
+    int run() {
+        int failures = 0;
+        Supervisor sup;
+        while (true) {
+            SupervisorSpec spec = plan.root().toBuilder()
+                    .intensity(plan.root().intensity() - failures, plan.root().period())
+                    .listener(this::onEvent)
+                    .build();
+            sup = Supervisor.start(spec);
+            current.set(sup);
+            if (stopping()) return ExitCodes.OK;              // the hook stops it
+            Throwable failed = startChildren(sup);
+            if (failed == null) break;
+            sup.stop().join();
+            if (stopping()) return ExitCodes.OK;
+            if (plan.runOnce().isPresent()) return exitCodeOfFailedStart(failed);
+            failures++;
+            if (failures > plan.startRetries()) {
+                LOG.error("tree '{}' gave up: {} failed start(s), max start retries {}; exiting {}",
+                        spec.name(), failures, plan.startRetries(), ExitCodes.GAVE_UP);
+                return ExitCodes.GAVE_UP;
+            }
+            Duration delay = plan.startBackoff().delay(failures - 1, ThreadLocalRandom.current().nextDouble());
+            LOG.warn("tree '{}': start failed (failure {}, {} retries allowed), next try in {}", spec.name(), failures,
+                    plan.startRetries(), delay);
+            try {
+                if (stopRequested.await(delay.toNanos(), TimeUnit.NANOSECONDS)) return ExitCodes.OK;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ExitCodes.OK;
+            }
+        }
+        ExitReason reason = sup.awaitTermination();
+        if (stopping()) return ExitCodes.OK;
+        if (plan.runOnce().isPresent() && runOnceExit.get() >= 0) return runOnceExit.get();
+        if (reason instanceof ExitReason.Shutdown s && s.detail().equals("reached_max_restart_intensity")) {
+            LOG.error("tree '{}' gave up: more than {} restart(s) within {}; exiting {}", sup.name(),
+                    plan.root().intensity(), plan.root().period(), ExitCodes.GAVE_UP);
+            return ExitCodes.GAVE_UP;
+        }
+        LOG.info("tree '{}' ended: {}", sup.name(), reason);
+        return reason.isNormalOrShutdown() ? ExitCodes.OK : ExitCodes.INTERNAL;
+    }
+
+    /** Exits the JVM with {@code code}; the shutdown hook sees the tree already stopped and halts with it. */
+    void exit(int code) {
+        decided = code;
+        System.exit(code);
+    }
+
+    private Throwable startChildren(Supervisor sup) {
+        for (ChildSpec c : plan.children()) {
+            try {
+                sup.startChild(c).join();
+            } catch (CompletionException e) {
+                return e.getCause();
+            }
+        }
+        return null;
+    }
+
+    private void onEvent(SupervisorEvent event) {
+        switch (event) {
+            case SupervisorEvent.ChildExited e when plan.runOnce().equals(java.util.Optional.of(e.child()))
+                    && e.supervisor().equals(plan.root().name()) -> runOnceExit.set(exitCode(e.reason()));
+            case SupervisorEvent.ChildNoticed n when !(n.notice() instanceof ProcessEvent.Ready) ->  // the process logs those
+                    LOG.info("{}/{}: {}", n.supervisor(), n.child(), n.notice().describe());
+            case SupervisorEvent.RestartScheduled r ->
+                    LOG.info("{}/{}: restart {} in {}", r.supervisor(), r.child(), r.attempt(), r.delay());
+            default -> { }
+        }
+    }
+
+    /** The wrapped command's own exit status, from how its run ended. */
+    private static int exitCode(ExitReason reason) {
+        return switch (reason) {
+            case ExitReason.Normal n -> 0;
+            case ExitReason.Failure f -> crashCode(f.cause(), ExitCodes.INTERNAL);
+            case ExitReason.Fatal f -> crashCode(f.cause(), ExitCodes.INTERNAL);
+            case ExitReason.RestartNow r -> ExitCodes.INTERNAL;
+            case ExitReason.Shutdown s -> ExitCodes.OK;
+        };
+    }
+
+    private static int exitCodeOfFailedStart(Throwable failed) {
+        int code = crashCode(failed, ExitCodes.NOT_LAUNCHED);
+        if (code == ExitCodes.NOT_LAUNCHED) LOG.error("the command could not be launched: {}", failed.toString());
+        return code;
+    }
+
+    /** The exit value inside a {@link ProcessCrash} anywhere in the cause chain, else {@code otherwise}. */
+    private static int crashCode(Throwable t, int otherwise) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ProcessCrash crash && crash.exit().isPresent()) return crash.exit().get().exitValue();
+        }
+        return otherwise;
+    }
+
+    /**
+     * Stops what outlived the tree's stop among this JVM's descendants: SIGTERM, then SIGKILL after the
+     * longest shutdown timeout of the root's children. A process child whose start was still in progress
+     * when the supervisor stopped can be launched and not yet known to it; this makes sure that
+     * nothing the CLI started survives the CLI.
+     */
+    private void sweep() {
+        List<ProcessHandle> left = ProcessHandle.current().descendants().filter(Runner::running).toList();
+        if (left.isEmpty()) return;
+        LOG.warn("{} process(es) outlived the tree's stop; stopping them: {}", left.size(),
+                left.stream().map(p -> p.pid() + " " + p.info().command().orElse("?")).toList());
+        left.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + stopTimeout().toNanos();
+        for (ProcessHandle p : left) {
+            while (running(p) && System.nanoTime() < deadline) {
+                try {
+                    p.onExit().get(SWEEP_POLL_MS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // a zombie waiting for init to reap it has ended: checked again by running()
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        left.stream().filter(Runner::running).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    private Duration stopTimeout() {
+        Duration longest = Duration.ofSeconds(10);
+        for (ChildSpec c : plan.children()) {
+            if (c.shutdown() instanceof Shutdown.Timeout t && t.timeout().compareTo(longest) > 0) longest = t.timeout();
+        }
+        return longest;
+    }
+
+    /** Alive and not a zombie (a zombie has ended; its parent, maybe init, has not reaped it yet). */
+    private static boolean running(ProcessHandle p) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException e) {
+            return p.isAlive();   // no /proc (not Linux) or the process is gone
+        }
+    }
+
+    private void onShutdown() {
+        stopRequested.countDown();
+        Supervisor sup = current.get();
+        if (sup != null) {
+            try {
+                sup.stop().join();
+            } catch (RuntimeException alreadyGone) {
+                // terminated before the signal: nothing left to stop
+            }
+        }
+        sweep();
+        StatusServer s = status;
+        if (s != null) s.close();
+        int code = decided;
+        Runtime.getRuntime().halt(code >= 0 ? code : ExitCodes.OK);
+    }
+}

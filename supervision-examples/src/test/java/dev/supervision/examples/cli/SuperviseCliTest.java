@@ -1,0 +1,209 @@
+package dev.supervision.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End to end: the real launcher, real processes, real signals. */
+class SuperviseCliTest {
+    private static final Duration EXIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private Path script(String name, String body) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, "#!/bin/bash\n" + body);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+        return f;
+    }
+
+    /** Appends a line to {@code runs} at each start; exits 1 for the first two runs, then stays up. */
+    private Path crashTwiceThenStayUp() throws IOException {
+        return script("crash-twice.sh", """
+                echo run >> runs
+                if [ "$(wc -l < runs)" -le 2 ]; then sleep 0.3; exit 1; fi
+                exec sleep 1000
+                """);
+    }
+
+    private int lines(String file) throws IOException {
+        Path f = dir.resolve(file);
+        return Files.exists(f) ? Files.readAllLines(f).size() : 0;
+    }
+
+    private static int exitOf(Cli cli) {
+        await().atMost(EXIT).until(() -> !cli.process.isAlive());
+        return cli.process.exitValue();
+    }
+
+    private HttpResponse<String> get(Cli cli, String tree, String path, String token) throws Exception {
+        String port = Files.readString(cli.stateDir.resolve(tree).resolve("status.port")).trim();
+        HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5));
+        if (token != null) rb.header("Authorization", "Bearer " + token);
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(rb.build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private static String readStat(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    void restartsACrashingCommandAndKeepsRunning() throws Exception {
+        Path script = crashTwiceThenStayUp();
+        try (Cli cli = Cli.start(dir, Map.of(), "--backoff", "100ms", "--start-seconds", "0.1s", "--", script.toString())) {
+            await().atMost(EXIT).until(() -> lines("runs") == 3);
+            try (Cli status = Cli.start(dir, Map.of(), "status")) {
+                assertThat(exitOf(status)).as(status.stderr()).isZero();
+                assertThat(status.stdout()).contains("tree supervise [ONE_FOR_ONE]").containsPattern("crash-twice_sh\\s+RUNNING\\s+\\d+\\s+\\S+\\s+2\\s+failure");
+            }
+            assertThat(cli.process.isAlive()).isTrue();
+        }
+    }
+
+    @Test
+    void givesUpWithExitCode75AfterMaxStartRetries() throws Exception {
+        Path script = script("fail.sh", "echo run >> runs\nsleep 0.2\nexit 1\n");
+        try (Cli cli = Cli.start(dir, Map.of("PROCESS_MAX_START_RETRIES", "2"), "--backoff", "100ms", "--start-seconds", "0.1s",
+                script.toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.GAVE_UP);
+            assertThat(lines("runs")).isEqualTo(3);
+            assertThat(cli.stderr()).contains("gave up: more than 2 restart(s) within PT30M; exiting 75");
+        }
+    }
+
+    @Test
+    void failedFirstStartsCountTowardMaxStartRetries() throws Exception {
+        Path script = script("fail-at-once.sh", "echo run >> runs\nexit 1\n");
+        try (Cli cli = Cli.start(dir, Map.of(), "--max-start-retries", "2", "--backoff", "100ms", "--", script.toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.GAVE_UP);
+            assertThat(lines("runs")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void autoRecoveryOffExitsWithTheCommandsOwnCode() throws Exception {
+        try (Cli cli = Cli.start(dir, Map.of("PROCESS_AUTO_RECOVERY", "false"), "--start-seconds", "0.1s",
+                "--", "sh", "-c", "sleep 0.5; exit 7")) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(7);
+        }
+        try (Cli cli = Cli.start(dir, Map.of(), "--auto-recovery", "off", "--", "sh", "-c", "exit 5")) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(5);
+        }
+        try (Cli cli = Cli.start(dir, Map.of("SUPERVISE_AUTO_RECOVERY", "off"), "--", dir.resolve("no-such-program").toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.NOT_LAUNCHED);
+        }
+    }
+
+    @Test
+    void sigtermStopsTheWholeTreeAndExitsZero() throws Exception {
+        Path script = script("spawn.sh", "sleep 1000 &\necho $! > grandchild\nwait\n");
+        try (Cli cli = Cli.start(dir, Map.of(), "--start-seconds", "0.1s", "--", script.toString())) {
+            await().atMost(EXIT).until(() -> lines("grandchild") == 1);
+            long grandchild = Long.parseLong(Files.readString(dir.resolve("grandchild")).trim());
+            long child = cli.process.descendants().filter(p -> p.info().command().orElse("").endsWith("bash")).findFirst()
+                    .orElseThrow().pid();
+            cli.process.destroy();                                   // SIGTERM
+            assertThat(exitOf(cli)).as(cli.stderr()).isZero();
+            assertThat(Cli.running(child)).as(() -> child + " " + ProcessHandle.of(child).flatMap(h -> h.info().commandLine()) + " " + readStat(child)).isFalse();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !Cli.running(grandchild));
+            assertThat(cli.stateDir.resolve("supervise/status.port")).doesNotExist();
+        }
+    }
+
+    @Test
+    void sigtermDuringAStartThatIsNotCompleteStopsItAndExitsZero() throws Exception {
+        Path script = script("slow.sh", "sleep 1000 &\necho $! > grandchild\nwait\n");
+        try (Cli cli = Cli.start(dir, Map.of(), "--start-seconds", "2m", "--", script.toString())) {
+            await().atMost(EXIT).until(() -> lines("grandchild") == 1);
+            long grandchild = Long.parseLong(Files.readString(dir.resolve("grandchild")).trim());
+            assertThat(get(cli, "supervise", "/readyz", null).statusCode()).isEqualTo(503);
+            cli.process.destroy();
+            assertThat(exitOf(cli)).as(cli.stderr()).isZero();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !Cli.running(grandchild));
+        }
+    }
+
+    @Test
+    void statusEndpointAnswersStatusLivezAndReadyzAndSigintStopsTheTree() throws Exception {
+        try (Cli cli = Cli.start(dir, Map.of("SUPERVISE_TREE", "web"), "--start-seconds", "0.2s", "--", "sleep", "1000")) {
+            await().atMost(EXIT).until(() -> Files.exists(cli.stateDir.resolve("web/status.token")));
+            await().atMost(EXIT).until(() -> get(cli, "web", "/readyz", null).statusCode() == 200);
+            assertThat(get(cli, "web", "/livez", null).statusCode()).isEqualTo(200);
+            assertThat(get(cli, "web", "/status", null).statusCode()).isEqualTo(401);
+            assertThat(get(cli, "web", "/status", "wrong").statusCode()).isEqualTo(401);
+            String token = Files.readString(cli.stateDir.resolve("web/status.token")).trim();
+            HttpResponse<String> status = get(cli, "web", "/status", token);
+            assertThat(status.statusCode()).isEqualTo(200);
+            assertThat(status.body()).startsWith("{\"name\":\"web\",\"strategy\":\"ONE_FOR_ONE\",\"running\":true,\"children\":[{\"id\":\"sleep\",")
+                    .contains("\"state\":\"RUNNING\"", "\"incarnation\":1", "\"ready\":true", "\"restarts\":0");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cli.stateDir.resolve("web/status.token"))))
+                    .isEqualTo("rw-------");
+            Process sigint = new ProcessBuilder("kill", "-INT", Long.toString(cli.process.pid())).start();
+            assertThat(sigint.waitFor()).isZero();
+            assertThat(exitOf(cli)).as(cli.stderr()).isZero();
+        }
+    }
+
+    @Test
+    void launcherSaysHowToBuildWhenTheCliIsNotBuilt() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("clone/supervision-examples/bin"));
+        Files.copy(Cli.LAUNCHER, bin.resolve("supervise"));
+        Process p = new ProcessBuilder(bin.resolve("supervise").toString(), "--", "true").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isEqualTo(ExitCodes.USAGE);
+        assertThat(output).contains("supervise: the CLI is not built", "run ./mvnw -q install -DskipTests first, in " + dir.resolve("clone"));
+    }
+
+    @Test
+    void statusOfATreeThatIsNotRunningSaysSo() throws Exception {
+        try (Cli status = Cli.start(dir, Map.of(), "status", "--tree", "nothing")) {
+            assertThat(exitOf(status)).isEqualTo(StatusCommand.NOT_RUNNING);
+            assertThat(status.stderr()).contains("no tree 'nothing' is running");
+        }
+    }
+
+    @Test
+    void badUsageExitsTwo() throws Exception {
+        try (Cli cli = Cli.start(dir, Map.of(), "--max-start-retries", "many", "--", "touch", "started")) {
+            assertThat(exitOf(cli)).isEqualTo(ExitCodes.USAGE);
+            assertThat(cli.stderr()).isEqualTo("supervise: --max-start-retries: expected an integer in 0..100, was 'many'\n");
+        }
+        try (Cli cli = Cli.start(dir, Map.of("PROCESS_MAX_START_RETRIES", "101"), "--", "touch", "started")) {
+            assertThat(exitOf(cli)).isEqualTo(ExitCodes.USAGE);
+            assertThat(cli.stderr()).isEqualTo("supervise: PROCESS_MAX_START_RETRIES: expected an integer in 0..100, was 101\n");
+        }
+        try (Cli cli = Cli.start(dir, Map.of(), "--memory-limit", "8 parsecs", "--", "touch", "started")) {
+            assertThat(exitOf(cli)).isEqualTo(ExitCodes.USAGE);
+            assertThat(cli.stderr()).isEqualTo("supervise: --memory-limit: expected a size like 512MiB, 8GiB or 2GB, was '8 parsecs'\n");
+        }
+        assertThat(dir.resolve("started")).doesNotExist();
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsVariable() throws Exception {
+        try (Cli cli = Cli.start(dir, Map.of(), "--help")) {
+            assertThat(exitOf(cli)).isZero();
+            for (Option o : Option.values()) assertThat(cli.stdout()).contains(o.flag, o.variable());
+            assertThat(cli.stdout()).contains("PROCESS_AUTO_RECOVERY", "PROCESS_MAX_START_RETRIES", "LOG_LEVEL", "75");
+        }
+    }
+}
