@@ -360,7 +360,7 @@ public final class Ledger {
     }
 
     /** Percent-encodes everything but ASCII letters, digits, '-' and '_' (so no '.', '..' or '/'). */
-    static String fileName(String tree) {
+    public static String fileName(String tree) {
         StringBuilder sb = new StringBuilder();
         for (byte b : tree.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);

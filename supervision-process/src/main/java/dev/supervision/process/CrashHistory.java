@@ -1,0 +1,320 @@
+package dev.supervision.process;
+
+import dev.supervision.process.internal.Json;
+import dev.supervision.process.internal.Ledger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable crash history of one tree: every {@link CrashReport} as one JSON line in
+ * {@code <stateDir>/<tree>/crashes.jsonl} (the tree name percent-encoded as for the orphan ledger), so
+ * that it survives a restart of the supervising JVM and can be read with {@code jq}.
+ *
+ * <p>Durability: {@link #append} writes the line and fsyncs before it returns. A JVM killed while writing
+ * leaves at most a torn last line, which reading ignores and the next append closes off with a newline
+ * (reading also ignores, with a warning, any line that is
+ * not a valid report), so a file is always readable. Fields a reader does not know are skipped, so an
+ * older version reads a newer file.
+ *
+ * <p>Rotation: when a line would take the file past {@code maxFileBytes} (default
+ * {@value #DEFAULT_MAX_FILE_BYTES}), the file becomes {@code crashes.jsonl.1}, an older {@code .1} becomes
+ * {@code .2}, and so on; {@code files} (default {@value #DEFAULT_FILES}) files are kept in all, the oldest
+ * deleted. A single line longer than the limit is still written, alone in its file.
+ *
+ * <p>Threading: all methods are safe to call concurrently from one JVM (one {@link ReentrantLock}, so
+ * virtual threads do not pin on Java 21) and run on the caller's thread: {@link #append} blocks for an
+ * fsync (call it from a virtual thread, never from a latency-sensitive one), queries read the files. One
+ * JVM run per tree and state directory writes at a time; another process may read concurrently and sees
+ * only complete lines.
+ */
+public final class CrashHistory {
+    /** Rotation size when none is given: 1 MiB. */
+    public static final long DEFAULT_MAX_FILE_BYTES = 1L << 20;
+    /** How many files (current plus rotated) are kept when not given. */
+    public static final int DEFAULT_FILES = 5;
+
+    private static final Logger LOG = LoggerFactory.getLogger(CrashHistory.class);
+    private static final String FILE = "crashes.jsonl";
+
+    private final String tree;
+    private final Path file;
+    private final long maxFileBytes;
+    private final int files;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private CrashHistory(Path stateDir, String tree, long maxFileBytes, int files) {
+        this.tree = tree;
+        this.file = stateDir.resolve(Ledger.fileName(tree)).resolve(FILE);
+        this.maxFileBytes = maxFileBytes;
+        this.files = files;
+    }
+
+    /** Opens the history of a tree with the default rotation; see {@link #open(Path, String, long, int)}. */
+    public static CrashHistory open(Path stateDir, String tree) {
+        return open(stateDir, tree, DEFAULT_MAX_FILE_BYTES, DEFAULT_FILES);
+    }
+
+    /**
+     * Opens (creating directories as needed) the crash history of a tree. Nothing is read until queried.
+     *
+     * @param stateDir the state directory, the same as {@link ProcessSpec}'s
+     * @param tree the tree name, not blank
+     * @param maxFileBytes the size past which the file is rotated, 1 or more
+     * @param files how many files to keep, current one included, 1 or more
+     * @throws IllegalArgumentException naming the setting and the value if one is out of range
+     * @throws UncheckedIOException naming the directory if it cannot be created
+     */
+    public static CrashHistory open(Path stateDir, String tree, long maxFileBytes, int files) {
+        if (tree == null || tree.isBlank()) {
+            throw new IllegalArgumentException("tree must not be blank, was " + (tree == null ? "null" : "'" + tree + "'"));
+        }
+        if (maxFileBytes < 1) {
+            throw new IllegalArgumentException("maxFileBytes must be 1 or more, was " + maxFileBytes);
+        }
+        if (files < 1) {
+            throw new IllegalArgumentException("files must be 1 or more, was " + files);
+        }
+        CrashHistory h = new CrashHistory(stateDir, tree, maxFileBytes, files);
+        try {
+            Files.createDirectories(h.file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the crash history directory " + h.file.getParent(), e);
+        }
+        return h;
+    }
+
+    /** The current file; rotated ones are beside it with suffixes {@code .1}, {@code .2}, .... */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * Appends a report durably (write + fsync before returning), rotating first if needed.
+     *
+     * @throws IllegalArgumentException if the report is of another tree
+     * @throws UncheckedIOException naming the file if it cannot be written
+     */
+    public void append(CrashReport report) {
+        if (!report.tree().equals(tree)) {
+            throw new IllegalArgumentException("report of tree '" + report.tree() + "' appended to the history of tree '" + tree + "'");
+        }
+        byte[] line = (Json.write(toJson(report)) + "\n").getBytes(StandardCharsets.UTF_8);
+        lock.lock();
+        try {
+            long size = Files.exists(file) ? Files.size(file) : 0;
+            if (size > 0 && size + line.length > maxFileBytes) {
+                rotate();
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(line);
+                if (endsTorn(ch)) {
+                    buf = ByteBuffer.allocate(line.length + 1).put((byte) '\n').put(line).flip();
+                }
+                ch.position(ch.size());
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to the crash history " + file, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the file ends without a newline: a torn line from a killed writer, to be closed off first. */
+    private static boolean endsTorn(FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size == 0) {
+            return false;
+        }
+        ByteBuffer last = ByteBuffer.allocate(1);
+        ch.read(last, size - 1);
+        return last.get(0) != '\n';
+    }
+
+    /**
+     * Every report still kept, oldest first.
+     *
+     * @throws UncheckedIOException naming the file if one cannot be read
+     */
+    public List<CrashReport> all() {
+        lock.lock();
+        try {
+            List<CrashReport> reports = new ArrayList<>();
+            for (int i = files - 1; i >= 0; i--) {
+                read(i == 0 ? file : rotated(i), reports);
+            }
+            return reports;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The newest reports of a child, newest first.
+     *
+     * @param n how many at most, 0 or more
+     * @throws IllegalArgumentException if {@code n} is negative
+     * @throws UncheckedIOException naming the file if one cannot be read
+     */
+    public List<CrashReport> recent(String child, int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("n must be 0 or more, was " + n);
+        }
+        List<CrashReport> mine = new ArrayList<>(all().stream().filter(r -> r.child().equals(child)).toList());
+        Collections.reverse(mine);
+        return List.copyOf(mine.subList(0, Math.min(n, mine.size())));
+    }
+
+    /**
+     * How many kept reports there are of each kind, over all children; sorted by kind.
+     *
+     * @throws UncheckedIOException naming the file if one cannot be read
+     */
+    public Map<String, Long> countsByKind() {
+        return counts(all());
+    }
+
+    /**
+     * How many kept reports of a child there are of each kind; sorted by kind.
+     *
+     * @throws UncheckedIOException naming the file if one cannot be read
+     */
+    public Map<String, Long> countsByKind(String child) {
+        return counts(all().stream().filter(r -> r.child().equals(child)).toList());
+    }
+
+    private static Map<String, Long> counts(List<CrashReport> reports) {
+        Map<String, Long> counts = new TreeMap<>();
+        reports.forEach(r -> counts.merge(r.kind(), 1L, Long::sum));
+        return Collections.unmodifiableMap(counts);
+    }
+
+    private Path rotated(int i) {
+        return file.resolveSibling(FILE + "." + i);
+    }
+
+    private void rotate() throws IOException {
+        Files.deleteIfExists(files == 1 ? file : rotated(files - 1));
+        for (int i = files - 2; i >= 0; i--) {
+            Path from = i == 0 ? file : rotated(i);
+            if (Files.exists(from)) {
+                Files.move(from, rotated(i + 1), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            LOG.debug("Crash history {}: cannot fsync the directory after rotating: {}", file, e.toString());
+        }
+    }
+
+    private void read(Path path, List<CrashReport> into) {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the crash history " + path, e);
+        }
+        int bad = 0;
+        int start = 0;
+        for (int nl = text.indexOf('\n'); nl >= 0; start = nl + 1, nl = text.indexOf('\n', start)) {
+            String line = text.substring(start, nl);
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                into.add(fromJson(Json.parse(line)));
+            } catch (RuntimeException e) {
+                LOG.debug("Crash history {}: bad line: {}", path, e.toString());
+                bad++;
+            }
+        }
+        if (start < text.length()) {
+            LOG.info("Crash history {}: ignoring a torn last line (the JVM died while writing it)", path);
+        }
+        if (bad > 0) {
+            LOG.warn("Crash history {}: ignored {} line(s) that are not crash reports", path, bad);
+        }
+    }
+
+    private static Map<String, Object> toJson(CrashReport r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tree", r.tree());
+        m.put("child", r.child());
+        m.put("incarnation", r.incarnation());
+        m.put("time", r.time().toString());
+        m.put("kind", r.kind());
+        m.put("matchedLine", r.matchedLine().orElse(null));
+        m.put("exitValue", r.exit().map(e -> (long) e.exitValue()).orElse(null));
+        m.put("lastLines", r.lastLines());
+        m.put("uptime", r.uptime().toString());
+        m.put("rssBytes", r.rssBytes().isPresent() ? r.rssBytes().getAsLong() : null);
+        m.put("gpuBytes", r.gpuBytes().isPresent() ? r.gpuBytes().getAsLong() : null);
+        m.put("advice", r.advice().orElse(null));
+        m.put("inFlightRequests", r.inFlightRequests());
+        return m;
+    }
+
+    private static CrashReport fromJson(Object json) {
+        if (!(json instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        return new CrashReport(str(m, "tree"), str(m, "child"), num(m, "incarnation"), Instant.parse(str(m, "time")),
+                str(m, "kind"), Optional.ofNullable((String) m.get("matchedLine")),
+                Optional.ofNullable((Long) m.get("exitValue")).map(v -> new ExitStatus(Math.toIntExact(v))),
+                strings(m, "lastLines"), Duration.parse(str(m, "uptime")), optNum(m, "rssBytes"), optNum(m, "gpuBytes"),
+                Optional.ofNullable((String) m.get("advice")), strings(m, "inFlightRequests"));
+    }
+
+    private static String str(Map<?, ?> m, String key) {
+        if (!(m.get(key) instanceof String s)) {
+            throw new IllegalArgumentException("missing string field " + key);
+        }
+        return s;
+    }
+
+    private static long num(Map<?, ?> m, String key) {
+        if (!(m.get(key) instanceof Long l)) {
+            throw new IllegalArgumentException("missing integer field " + key);
+        }
+        return l;
+    }
+
+    private static OptionalLong optNum(Map<?, ?> m, String key) {
+        return m.get(key) == null ? OptionalLong.empty() : OptionalLong.of(num(m, key));
+    }
+
+    private static List<String> strings(Map<?, ?> m, String key) {
+        if (!(m.get(key) instanceof List<?> list)) {
+            return List.of();
+        }
+        return list.stream().map(String.class::cast).toList();
+    }
+}
