@@ -297,6 +297,28 @@ class SupervisorSemanticsTest {
         await().until(() -> info(sup, "db").state() == ChildState.RUNNING);
     }
 
+    @Test
+    void aRestartFailingWithAFatalStartErrorIsNotRetriedNorCountedAndTheRestOfTheGroupStarts() {
+        java.util.concurrent.atomic.AtomicBoolean failDb = new java.util.concurrent.atomic.AtomicBoolean();
+        var dbStarter = t.worker("db").build().starter();
+        sup = Supervisor.start(spec("s").strategy(Strategy.ONE_FOR_ALL).intensity(1, Duration.ofSeconds(5))
+                .child(t.worker("api"))
+                .child(ChildSpec.builder("db", ctx -> failDb.get()
+                        ? CompletableFuture.failedFuture(new FatalStartException("model file missing", null)) : dbStarter.start(ctx), ChildType.WORKER))
+                .child(t.worker("cache")).build());
+        t.awaitStarts(sup, "cache", 1);
+        failDb.set(true);
+        t.crash("api");            // restart 1 (the intensity's whole budget); db's fatal start is not a second
+        t.awaitStarts(sup, "cache", 2);
+        assertThat(info(sup, "db").state()).isEqualTo(ChildState.FAILED);
+        assertThat(info(sup, "api").state()).isEqualTo(ChildState.RUNNING);
+        assertThat(sup.termination()).isNotDone();
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.StartFailed).hasSize(1);
+        failDb.set(false);
+        sup.restartChild("db").join();                                // an explicit restart tries again
+        assertThat(info(sup, "db").state()).isEqualTo(ChildState.RUNNING);
+    }
+
     /** Children whose exits the test decides; the latest incarnation of each id is kept. */
     private final java.util.Map<String, SupervisorConcurrencyTest.Remote> remotes = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Map<String, Integer> remoteStarts = new java.util.concurrent.ConcurrentHashMap<>();

@@ -511,6 +511,12 @@ public final class SupervisorRuntime implements Supervisor {
             if (failed == null || terminating) return CompletableFuture.completedFuture(null);
             // OTP: a failed restart counts as a restart and is tried again with the rest of the group.
             List<Entry> rest = new ArrayList<>(group.subList(group.indexOf(failed), group.size()));
+            if (failed.lastStartError instanceof dev.supervision.FatalStartException) {
+                // Another attempt cannot fix it: the child stays FAILED, uncounted; the rest still starts.
+                rest.remove(failed);
+                for (Entry r : rest) r.scheduledBy = failed;
+                return startGroup(failed, rest);
+            }
             if (addRestart()) return scheduleRestart(failed, rest, true);
             rest.remove(failed);
             return giveUp(failed).thenCompose(v -> {
