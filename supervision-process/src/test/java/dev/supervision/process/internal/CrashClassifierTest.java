@@ -60,7 +60,7 @@ class CrashClassifierTest {
             byte[] bytes = ("garbage before\n" + line + "\ngarbage after").getBytes(StandardCharsets.UTF_8);
             Utf8Line view = new Utf8Line();
             int off = "garbage before\n".length();
-            view.set(bytes, off, line.getBytes(StandardCharsets.UTF_8).length);
+            view.set(bytes, off, line.getBytes(StandardCharsets.UTF_8).length, false);
             c.onLine(Stream.STDERR, view);
         }),
         STRING((c, line) -> c.onLine(Stream.STDERR, line));
@@ -313,7 +313,7 @@ class CrashClassifierTest {
         go.await();
         for (int i = 1; i <= n; i++) {
             byte[] line = i == at ? bad : ordinary;
-            view.set(line, 0, line.length);
+            view.set(line, 0, line.length, false);
             c.onLine(stream, view);
         }
         return null;
