@@ -35,15 +35,38 @@ public final class ProcessCrash extends RuntimeException {
     private final long pid;
     private final Duration uptime;
     private final String[] lastLines;
+    /** Not serialized: a deserialized crash has no report. */
+    private final transient CrashReport report;
 
     public ProcessCrash(Kind kind, String detail, Optional<ExitStatus> exit, long pid, Duration uptime, List<String> lastLines) {
+        this(kind, detail, exit.map(ExitStatus::exitValue).orElse(null), pid, uptime, lastLines.toArray(String[]::new), null);
+    }
+
+    private ProcessCrash(Kind kind, String detail, Integer exitValue, long pid, Duration uptime, String[] lastLines, CrashReport report) {
         super(detail, null, false, false);
         this.kind = kind;
-        this.exitValue = exit.map(ExitStatus::exitValue).orElse(null);
+        this.exitValue = exitValue;
         this.pid = pid;
         this.uptime = uptime;
-        this.lastLines = lastLines.toArray(String[]::new);
+        this.lastLines = lastLines;
+        this.report = report;
     }
+
+    /**
+     * This crash with its report attached; the message gains the classification when there is one
+     * (kind, matched line, advice).
+     */
+    public ProcessCrash withReport(CrashReport report) {
+        String detail = getMessage();
+        if (report.matchedLine().isPresent() || report.advice().isPresent()) {
+            detail += " [" + report.kind() + report.matchedLine().map(l -> ": " + l).orElse("")
+                    + report.advice().map(a -> "; advice: " + a).orElse("") + "]";
+        }
+        return new ProcessCrash(kind, detail, exitValue, pid, uptime, lastLines, report);
+    }
+
+    /** The crash report (classification, resources, requests in flight), when the process child made one. */
+    public Optional<CrashReport> report() { return Optional.ofNullable(report); }
 
     public Kind kind() { return kind; }
 

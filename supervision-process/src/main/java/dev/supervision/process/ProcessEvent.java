@@ -38,4 +38,16 @@ public sealed interface ProcessEvent extends ChildNotice {
         public StopEscalated { killedPids = List.copyOf(killedPids); }
         @Override public String describe() { return "SIGKILL after " + after + " to " + killedPids; }
     }
+
+    /**
+     * An incarnation crashed: what is known of it, and what is done about it. Every crash has one, the
+     * classified and the unclassified; {@code action} is the matched signature's, {@link CrashAction#restart()}
+     * without a match. An {@link CrashAction.Alert} action asks for a person's attention.
+     */
+    record Crashed(CrashReport report, CrashAction action) implements ProcessEvent {
+        @Override public String describe() {
+            return "crashed (" + report.kind() + report.matchedLine().map(l -> ": " + l).orElse("") + "); "
+                    + action + report.advice().map(a -> "; advice: " + a).orElse("");
+        }
+    }
 }

@@ -21,7 +21,9 @@ import java.util.TreeSet;
  * 250 ms, each attempt with a 2 s timeout; start timeout 5 minutes (model servers load slowly); no
  * liveness probe, no hang detection, no maximum age; stop with SIGTERM, SIGKILL after 10 s; normal exit codes
  * {0}; no restart-now or fatal codes; output to a logger per child ({@link OutputSpec#defaults()}); state directory {@code $XDG_STATE_HOME/supervision} or
- * {@code ~/.local/state/supervision}.
+ * {@code ~/.local/state/supervision}; crashes classified with {@link SignatureLibrary#builtIn()} and
+ * written to the tree's {@link CrashHistory} in the state directory; no restart advisor; no in-flight
+ * request registry.
  *
  * <p>{@link Builder#build()} validates everything and throws {@link IllegalArgumentException} naming
  * the field, the value and what was expected.
@@ -34,7 +36,8 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
                           Optional<Heartbeat> heartbeat, Optional<Duration> maxAge,
                           StopSignal stopSignal, Duration stopTimeout,
                           Set<Integer> normalExitCodes, Set<Integer> restartNowCodes, Set<Integer> fatalExitCodes,
-                          OutputSpec output, Path stateDirectory) {
+                          OutputSpec output, Path stateDirectory, SignatureLibrary signatures, boolean crashHistory,
+                          Optional<RestartAdvisor> advisor, Optional<InFlightRequests> inFlightRequests) {
 
     /** Prefix of the environment variables that tag every launched process; reserved. */
     public static final String TAG_PREFIX = "SUPERVISION_";
@@ -71,6 +74,8 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         b.stopSignal = stopSignal; b.stopTimeout = stopTimeout;
         b.normalExitCodes = normalExitCodes; b.restartNowCodes = restartNowCodes; b.fatalExitCodes = fatalExitCodes;
         b.output = output; b.stateDirectory = stateDirectory;
+        b.signatures = signatures; b.crashHistory = crashHistory; b.advisor = advisor.orElse(null);
+        b.inFlightRequests = inFlightRequests.orElse(null);
         return b;
     }
 
@@ -108,6 +113,10 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         private Set<Integer> fatalExitCodes = Set.of();
         private OutputSpec output = OutputSpec.defaults();
         private Path stateDirectory = defaultStateDirectory();
+        private SignatureLibrary signatures = SignatureLibrary.builtIn();
+        private boolean crashHistory = true;
+        private RestartAdvisor advisor;
+        private InFlightRequests inFlightRequests;
 
         private Builder(String id) { this.id = id; }
 
@@ -181,8 +190,29 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         /** How stdout and stderr are drained, split, kept and forwarded (default: a logger per child). */
         public Builder output(OutputSpec output) { this.output = output; return this; }
 
-        /** Where the orphan ledger lives (and, later, the crash history). */
+        /** Where the orphan ledger and the crash history live. */
         public Builder stateDirectory(Path dir) { this.stateDirectory = dir; return this; }
+
+        /**
+         * The crash signatures matched against the output, the exit status and guard reasons of every
+         * incarnation (default {@link SignatureLibrary#builtIn()}; {@link SignatureLibrary#empty()} turns
+         * classification off). A match's {@link CrashAction} is carried out: "do not restart" makes the
+         * crash {@link dev.supervision.ExitReason.Fatal} (or the start a {@link dev.supervision.FatalStartException}).
+         */
+        public Builder signatures(SignatureLibrary library) { this.signatures = library; return this; }
+
+        /** Whether crash reports are appended to the tree's {@link CrashHistory} in the state directory (default true). */
+        public Builder crashHistory(boolean record) { this.crashHistory = record; return this; }
+
+        /**
+         * Turns the last crash into the next attempt's command and environment (checkpoint resume, a
+         * flag stepped down); asked before every start, the first included. Works on the argv of
+         * {@link #command}; with {@link #shellCommand} it sees {@code /bin/sh -c <line>}.
+         */
+        public Builder advisor(RestartAdvisor advisor) { this.advisor = advisor; return this; }
+
+        /** Where the application records the requests in flight; a crash report lists those of this child. */
+        public Builder inFlightRequests(InFlightRequests registry) { this.inFlightRequests = registry; return this; }
 
         public ProcessSpec build() {
             if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9._-]+")) {
@@ -222,6 +252,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             Objects.requireNonNull(stopSignal, "stopSignal");
             if (stateDirectory == null) throw new IllegalArgumentException(where + "stateDirectory: must not be null");
             if (output == null) throw new IllegalArgumentException(where + "output: must not be null");
+            if (signatures == null) throw new IllegalArgumentException(where + "signatures: must not be null (SignatureLibrary.empty() turns classification off)");
             codes(where, "normalExitCodes", normalExitCodes);
             codes(where, "restartNowCodes", restartNowCodes);
             codes(where, "fatalExitCodes", fatalExitCodes);
@@ -231,7 +262,8 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             return new ProcessSpec(id, command, shell, environment, inheritEnvironment, Optional.ofNullable(workingDirectory),
                     Optional.ofNullable(readiness), readinessInterval, probeTimeout, startSeconds, startTimeout,
                     Optional.ofNullable(liveness), Optional.ofNullable(silenceTimeout), Optional.ofNullable(heartbeat), Optional.ofNullable(maxAge),
-                    stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, output, stateDirectory);
+                    stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, output, stateDirectory,
+                    signatures, crashHistory, Optional.ofNullable(advisor), Optional.ofNullable(inFlightRequests));
         }
 
         private static void positive(String where, String field, Duration d) {

@@ -2,6 +2,14 @@ package dev.supervision.process.internal;
 
 import dev.supervision.ChildDetails;
 import dev.supervision.ExitReason;
+import dev.supervision.FatalStartException;
+import dev.supervision.process.CrashAction;
+import dev.supervision.process.CrashClassification;
+import dev.supervision.process.CrashHistory;
+import dev.supervision.process.CrashMatch;
+import dev.supervision.process.CrashReport;
+import dev.supervision.process.LineListener;
+import dev.supervision.process.Severity;
 import dev.supervision.process.ExitStatus;
 import dev.supervision.process.OutputLine;
 import dev.supervision.process.Probe;
@@ -15,10 +23,13 @@ import dev.supervision.spi.RunningChild;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +68,7 @@ final class ProcessRun implements RunningChild {
     private final Instant launched = Instant.now();
     private final long launchedNanos = System.nanoTime();
     private final CompletableFuture<RunningChild> startResult;
+    private final ProcessStarter owner;
     private final CompletableFuture<ExitReason> exit = new CompletableFuture<>();
     private final AtomicReference<Ending> ending = new AtomicReference<>();
     private final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
@@ -70,13 +82,20 @@ final class ProcessRun implements RunningChild {
     private volatile long readyNanos;
     private volatile long lastOutputNanos = System.nanoTime();
     private volatile Pattern readyLine;
+    /** Matches the output against the spec's crash signatures; null when classification is off. */
+    private volatile CrashClassifier classifier;
+    /** The cgroup file with the OOM-kill count, and the count when last resolved; null / -1 when unknown. */
+    private volatile Path oomFile;
+    private volatile long oomKillsBefore = -1;
 
-    ProcessRun(ProcessSpec spec, ChildContext ctx, Process process, ProcessTree tree, CompletableFuture<RunningChild> startResult) {
+    ProcessRun(ProcessSpec spec, ChildContext ctx, Process process, ProcessTree tree, CompletableFuture<RunningChild> startResult,
+               ProcessStarter owner) {
         this.spec = spec;
         this.ctx = ctx;
         this.process = process;
         this.tree = tree;
         this.startResult = startResult;
+        this.owner = owner;
     }
 
     long pid() { return process.pid(); }
@@ -84,7 +103,15 @@ final class ProcessRun implements RunningChild {
     /** Starts output draining, readiness, and the watch on the main process. */
     void begin() {
         if (spec.readiness().orElse(null) instanceof Probe.LogLine l) readyLine = l.pattern();
-        output = OutputPump.start(spec.id(), process, spec.output(), List.of(this::onLine));
+        List<LineListener> listeners = List.of(this::onLine);
+        if (!spec.signatures().signatures().isEmpty()) {
+            CrashClassifier c = new CrashClassifier(spec.signatures(), Clock.systemUTC(), m -> LOG.info(
+                    "process '{}' (pid {}): output matched crash signature {} ({}): {}", spec.id(), pid(), m.signature().id(), m.kind(), m.evidence()));
+            classifier = c;
+            listeners = List.of(this::onLine, c);
+        }
+        watchOomKills();
+        output = OutputPump.start(spec.id(), process, spec.output(), listeners);
         process.onExit().whenComplete((p, e) -> onMainExit());
         startResult.whenComplete((v, e) -> {
             if (startResult.isCancelled() && ending.compareAndSet(null, new Ending.Cancelled())) {
@@ -117,6 +144,7 @@ final class ProcessRun implements RunningChild {
     private void becomeReady(String how) {
         if (ending.get() != null || !process.isAlive() || !readyOnce.compareAndSet(false, true)) return;
         ready = true;
+        watchOomKills();                         // the process may have moved to a cgroup of its own meanwhile
         readyNanos = System.nanoTime();
         lastOutputNanos = readyNanos;
         cancelTimers();
@@ -224,23 +252,108 @@ final class ProcessRun implements RunningChild {
     private void finish(int code, Duration uptime, Ending why) {
         tree.forget();
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
+        ExitStatus status = new ExitStatus(code);
         if (!ready && why == null) {
-            ProcessCrash crash = new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + spec.id() + "' " + new ExitStatus(code)
-                    + " before it was ready, after " + uptime, Optional.of(new ExitStatus(code)), pid(), uptime, tail);
-            startResult.completeExceptionally(crash);
-            exit.complete(new ExitReason.Failure(crash));
+            Judged j = judge(new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + spec.id() + "' " + status
+                    + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, why);
+            startResult.completeExceptionally(j.restarts() ? j.crash() : new FatalStartException(j.crash().getMessage(), j.crash()));
+            exit.complete(new ExitReason.Failure(j.crash()));
             return;
         }
         ExitReason reason = switch (why) {
             case null -> ExitClassifier.classify(spec, code, pid(), uptime, tail);
-            case Ending.Requested r -> new ExitReason.Shutdown(new ExitStatus(code).toString());
-            case Ending.Cancelled c -> new ExitReason.Shutdown("start abandoned, " + new ExitStatus(code));
+            case Ending.Requested r -> new ExitReason.Shutdown(status.toString());
+            case Ending.Cancelled c -> new ExitReason.Shutdown("start abandoned, " + status);
             case Ending.MaxAge m -> new ExitReason.RestartNow("maximum age " + m.age() + " reached");
             case Ending.CheckFailed f -> new ExitReason.Failure(new ProcessCrash(f.kind(), "'" + spec.id() + "' " + f.detail(),
-                    Optional.of(new ExitStatus(code)), pid(), uptime, tail));
+                    Optional.of(status), pid(), uptime, tail));
+        };
+        reason = switch (reason) {
+            case ExitReason.Failure f when f.cause() instanceof ProcessCrash c -> {
+                Judged j = judge(c, status, why);
+                yield j.restarts() ? new ExitReason.Failure(j.crash()) : new ExitReason.Fatal(j.crash());
+            }
+            case ExitReason.Fatal f when f.cause() instanceof ProcessCrash c -> new ExitReason.Fatal(judge(c, status, why).crash());
+            default -> {
+                owner.ended(Optional.empty());
+                yield reason;
+            }
         };
         if (!startResult.isDone()) startResult.completeExceptionally(new IllegalStateException("'" + spec.id() + "' ended while starting: " + reason));
         exit.complete(reason);
+    }
+
+    /** A crash with its report attached, and whether its classified action allows a restart. */
+    private record Judged(ProcessCrash crash, boolean restarts) {}
+
+    /**
+     * Classifies a crash, makes its report (written to the history, handed to the advisor for the next
+     * start, announced as {@link ProcessEvent.Crashed}) and returns the crash with the report attached.
+     */
+    private Judged judge(ProcessCrash crash, ExitStatus status, Ending why) {
+        Optional<CrashClassification> verdict = Optional.empty();
+        CrashClassifier c = classifier;
+        if (c != null) {
+            if (why instanceof Ending.CheckFailed) {
+                verdict = byLinesOnly(c, status);          // we killed it: its exit status says nothing
+            } else {
+                confirmOomKill(c, status);
+                verdict = c.verdict(status);
+            }
+        }
+        CrashReport report = CrashReport.of(ctx.supervisor(), spec.id(), ctx.incarnation(), Instant.now(), crash);
+        if (verdict.isPresent()) {
+            CrashClassification v = verdict.get();
+            report = report.withClassification(v.kind().name(), v.cause().evidence(), v.advice());
+        }
+        if (spec.inFlightRequests().isPresent()) {
+            report = report.withInFlightRequests(spec.inFlightRequests().get().snapshot(spec.id()));
+        }
+        CrashAction action = verdict.map(CrashClassification::action).orElse(CrashAction.restart());
+        Optional<CrashHistory> history = Optional.empty();
+        try {
+            history = owner.history(ctx.supervisor());
+            if (history.isPresent()) history.get().append(report);
+        } catch (RuntimeException e) {
+            LOG.error("process '{}': cannot write the crash report to {}", spec.id(),
+                    history.map(CrashHistory::file).map(Path::toString).orElse("the crash history"), e);
+        }
+        owner.ended(Optional.of(report));
+        if (action instanceof CrashAction.Alert) {
+            LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", spec.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
+        }
+        ctx.notify(new ProcessEvent.Crashed(report, action));
+        return new Judged(crash.withReport(report), action.restarts());
+    }
+
+    /** The most severe line match, for a run we stopped after a failed check. */
+    private static Optional<CrashClassification> byLinesOnly(CrashClassifier c, ExitStatus status) {
+        List<CrashMatch> matches = c.matches();
+        if (matches.isEmpty()) return Optional.empty();
+        CrashMatch worst = matches.get(matches.size() - 1);
+        return worst.severity().compareTo(Severity.INFO) > 0
+                ? Optional.of(new CrashClassification(worst, Optional.of(matches.get(0)), status, true)) : Optional.empty();
+    }
+
+    /** Resolves the cgroup OOM-kill counter of the process and remembers its current value. */
+    private void watchOomKills() {
+        Optional<Path> file = CgroupOomKills.eventsFile(pid());
+        if (file.isEmpty()) return;
+        OptionalLong n = CgroupOomKills.count(file.get());
+        if (n.isEmpty()) return;
+        oomFile = file.get();
+        oomKillsBefore = n.getAsLong();
+    }
+
+    /** A SIGKILL death while the cgroup's OOM-kill count rose: the kernel's OOM killer, confirmed. */
+    private void confirmOomKill(CrashClassifier c, ExitStatus status) {
+        Path file = oomFile;
+        long before = oomKillsBefore;
+        if (file == null || before < 0 || status.signal().map(sig -> sig != 9).orElse(true)) return;
+        OptionalLong after = CgroupOomKills.count(file);
+        if (after.isPresent() && after.getAsLong() > before) {
+            c.guardTripped("oom-kill", "oom_kill " + before + " -> " + after.getAsLong() + " in " + file);
+        }
     }
 
     private void cancelTimers() {

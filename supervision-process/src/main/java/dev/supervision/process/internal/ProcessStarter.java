@@ -1,22 +1,37 @@
 package dev.supervision.process.internal;
 
+import dev.supervision.process.CrashHistory;
+import dev.supervision.process.CrashReport;
+import dev.supervision.process.LaunchPlan;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.ChildStarter;
 import dev.supervision.spi.RunningChild;
 import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
- * Launches one incarnation of a process child. {@link #start} returns at once; the launch (fork/exec,
- * the first start's orphan cleanup) runs on a virtual thread, and the returned stage completes when
- * the process is ready.
+ * Launches the incarnations of one process child. {@link #start} returns at once; the launch (the
+ * restart advisor, fork/exec, the first start's orphan cleanup) runs on a virtual thread, and the
+ * returned stage completes when the process is ready. Between incarnations it keeps what the
+ * advisor needs: the last plan launched and the last crash. The supervisor starts one incarnation at
+ * a time; the fields are volatile because each start runs on a new thread.
  */
 public final class ProcessStarter implements ChildStarter {
+    /** One history per state directory and tree, shared by the tree's children (appends are serialized per history). */
+    private static final ConcurrentMap<List<Object>, CrashHistory> HISTORIES = new ConcurrentHashMap<>();
+
     private final ProcessSpec spec;
+    private volatile LaunchPlan plan;
+    private volatile Optional<CrashReport> lastCrash = Optional.empty();
 
     public ProcessStarter(ProcessSpec spec) { this.spec = spec; }
 
@@ -26,10 +41,12 @@ public final class ProcessStarter implements ChildStarter {
         Thread.ofVirtual().name("supervision-launch-" + spec.id()).start(() -> {
             try {
                 Orphans.cleanOnce(spec.stateDirectory(), ctx.supervisor(), notice -> ctx.notify(notice));
-                ProcessBuilder pb = new ProcessBuilder(spec.argv());
+                LaunchPlan next = nextPlan();
+                ProcessBuilder pb = new ProcessBuilder(next.argv());
                 Map<String, String> env = pb.environment();
                 if (!spec.inheritEnvironment()) env.clear();
                 env.putAll(spec.environment());
+                env.putAll(next.environment());
                 ProcessTree tree = ProcessTree.forIncarnation(spec.stateDirectory(), ctx.supervisor(), spec.id(), ctx.incarnation());
                 tree.tag(env);
                 pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -37,12 +54,30 @@ public final class ProcessStarter implements ChildStarter {
                 if (result.isDone()) return;               // cancelled before the launch
                 Process process = pb.start();
                 tree.launched(process);
-                ctx.notify(new ProcessEvent.Launched(process.pid(), spec.argv()));
-                new ProcessRun(spec, ctx, process, tree, result).begin();
+                ctx.notify(new ProcessEvent.Launched(process.pid(), next.argv()));
+                new ProcessRun(spec, ctx, process, tree, result, this).begin();
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }
         });
         return result;
+    }
+
+    /** The advisor's plan for this attempt (the spec's argv without one); becomes the next call's "previous". */
+    private LaunchPlan nextPlan() {
+        LaunchPlan previous = plan != null ? plan : LaunchPlan.of(spec.argv());
+        LaunchPlan next = spec.advisor().isPresent() ? spec.advisor().get().advise(previous, lastCrash) : previous;
+        plan = next;
+        return next;
+    }
+
+    /** Called by a run when it ended: its crash report, or empty when it did not crash. */
+    void ended(Optional<CrashReport> crash) { lastCrash = crash; }
+
+    /** The tree's crash history, unless the spec turned it off. */
+    Optional<CrashHistory> history(String tree) {
+        if (!spec.crashHistory()) return Optional.empty();
+        Path dir = spec.stateDirectory().toAbsolutePath().normalize();
+        return Optional.of(HISTORIES.computeIfAbsent(List.of(dir, tree), k -> CrashHistory.open(dir, tree)));
     }
 }
