@@ -27,7 +27,13 @@ public final class ProcessCrash extends RuntimeException {
         /** The heartbeat file went stale; the tree was stopped. */
         HEARTBEAT,
         /** Exited with a fatal exit code: not restarted. */
-        FATAL_EXIT_CODE
+        FATAL_EXIT_CODE,
+        /** The RSS of the process tree exceeded {@link GuardSpec#treeRssLimitBytes()}; the tree was stopped. */
+        MEMORY_LIMIT,
+        /** The GPU memory of the process tree exceeded {@link GuardSpec#gpuMemoryLimitBytes()}; the tree was stopped. */
+        GPU_MEMORY_LIMIT,
+        /** The host fell below its {@link HostMemoryFloor} and this tree, the largest, was restarted (not counted). */
+        HOST_MEMORY_FLOOR
     }
 
     private final Kind kind;

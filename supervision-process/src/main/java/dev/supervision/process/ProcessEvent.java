@@ -3,6 +3,7 @@ package dev.supervision.process;
 import dev.supervision.ChildNotice;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What an OS-process child reports, delivered to supervisor listeners as
@@ -48,6 +49,35 @@ public sealed interface ProcessEvent extends ChildNotice {
         @Override public String describe() {
             return "crashed (" + report.kind() + report.matchedLine().map(l -> ": " + l).orElse("") + "); "
                     + action + report.advice().map(a -> "; advice: " + a).orElse("");
+        }
+    }
+
+    /** A memory guard tripped: the tree is stopped (limits) or restarted (the host memory floor's brake). */
+    record GuardTripped(GuardTrip trip) implements ProcessEvent {
+        @Override public String describe() { return "memory guard tripped: " + trip; }
+    }
+
+    /**
+     * Before this start, the previous incarnation's GPU memory was awaited: {@code released} when none of
+     * its pids held any more, else the start goes ahead after the timeout with {@code stillHeld} (pid to
+     * bytes) still held. Not sent when nothing was held or GPU memory cannot be read.
+     */
+    record GpuMemoryAwaited(Duration waited, boolean released, Map<Long, Long> stillHeld) implements ProcessEvent {
+        public GpuMemoryAwaited { stillHeld = Map.copyOf(stillHeld); }
+        @Override public String describe() {
+            return released ? "GPU memory of the previous incarnation released after " + waited
+                    : "GPU memory still held after " + waited + " by " + stillHeld + " (bytes by pid); starting anyway";
+        }
+    }
+
+    /**
+     * The alert of the host memory floor this child shares: brakes in a row freed too little memory,
+     * so braking is suspended until available memory is back above the floor. Sent to every candidate.
+     */
+    record HostMemoryAlert(int uselessBrakes, long availableBytes, long floorBytes) implements ProcessEvent {
+        @Override public String describe() {
+            return "ALERT: " + uselessBrakes + " emergency brakes in a row freed too little memory (" + availableBytes
+                    + " bytes available, floor " + floorBytes + "); braking suspended until memory recovers";
         }
     }
 }

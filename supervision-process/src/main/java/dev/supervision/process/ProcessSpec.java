@@ -23,7 +23,8 @@ import java.util.TreeSet;
  * {0}; no restart-now or fatal codes; output to a logger per child ({@link OutputSpec#defaults()}); state directory {@code $XDG_STATE_HOME/supervision} or
  * {@code ~/.local/state/supervision}; crashes classified with {@link SignatureLibrary#builtIn()} and
  * written to the tree's {@link CrashHistory} in the state directory; no restart advisor; no in-flight
- * request registry.
+ * request registry; no memory limits ({@link GuardSpec#none()}: the tree's RSS is still sampled every
+ * second, for the crash report); no host memory floor; no preflight.
  *
  * <p>{@link Builder#build()} validates everything and throws {@link IllegalArgumentException} naming
  * the field, the value and what was expected.
@@ -37,7 +38,8 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
                           StopSignal stopSignal, Duration stopTimeout,
                           Set<Integer> normalExitCodes, Set<Integer> restartNowCodes, Set<Integer> fatalExitCodes,
                           OutputSpec output, Path stateDirectory, SignatureLibrary signatures, boolean crashHistory,
-                          Optional<RestartAdvisor> advisor, Optional<InFlightRequests> inFlightRequests) {
+                          Optional<RestartAdvisor> advisor, Optional<InFlightRequests> inFlightRequests,
+                          GuardSpec guards, Optional<HostMemoryFloor> hostMemoryFloor, Optional<Preflight> preflight) {
 
     /** Prefix of the environment variables that tag every launched process; reserved. */
     public static final String TAG_PREFIX = "SUPERVISION_";
@@ -76,6 +78,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         b.output = output; b.stateDirectory = stateDirectory;
         b.signatures = signatures; b.crashHistory = crashHistory; b.advisor = advisor.orElse(null);
         b.inFlightRequests = inFlightRequests.orElse(null);
+        b.guards = guards; b.hostMemoryFloor = hostMemoryFloor.orElse(null); b.preflight = preflight.orElse(null);
         return b;
     }
 
@@ -117,6 +120,9 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         private boolean crashHistory = true;
         private RestartAdvisor advisor;
         private InFlightRequests inFlightRequests;
+        private GuardSpec guards = GuardSpec.none();
+        private HostMemoryFloor hostMemoryFloor;
+        private Preflight preflight;
 
         private Builder(String id) { this.id = id; }
 
@@ -214,6 +220,31 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         /** Where the application records the requests in flight; a crash report lists those of this child. */
         public Builder inFlightRequests(InFlightRequests registry) { this.inFlightRequests = registry; return this; }
 
+        /**
+         * The memory guards: a limit on the RSS and on the GPU memory of the whole process tree, sampled
+         * every {@link GuardSpec#interval()} from launch on. A tree over a limit is stopped and the crash
+         * (kind {@link ProcessCrash.Kind#MEMORY_LIMIT} or {@link ProcessCrash.Kind#GPU_MEMORY_LIMIT})
+         * restarted as any other; the last sample gives the crash report its memory at death. On a host with
+         * {@code nvidia-smi}, every start after the first waits, at most {@link GuardSpec#gpuReleaseTimeout()},
+         * until the previous tree's GPU memory is released. Default {@link GuardSpec#none()}.
+         */
+        public Builder guards(GuardSpec guards) { this.guards = guards; return this; }
+
+        /**
+         * Makes this child a candidate of the JVM's emergency brake for {@code floor}: when the host's
+         * available memory falls below it, the candidate with the largest tree RSS is restarted (not counted
+         * against restart intensity: it is the host's shortage, not the child's fault; the report's kind is
+         * {@link ProcessCrash.Kind#HOST_MEMORY_FLOOR}). Children naming equal floors share one brake. Default: none.
+         */
+        public Builder hostMemoryFloor(HostMemoryFloor floor) { this.hostMemoryFloor = floor; return this; }
+
+        /**
+         * Checks run before every launch (free disk, memory, a GPU, files, a free port). A failure fails
+         * that start with {@link PreflightFailed} as its cause, before anything is launched; the child's
+         * restart policy and backoff then apply as for any failed start. Default: none.
+         */
+        public Builder preflight(Preflight checks) { this.preflight = checks; return this; }
+
         public ProcessSpec build() {
             if (id == null || id.isBlank() || !id.matches("[A-Za-z0-9._-]+")) {
                 throw new IllegalArgumentException("id: expected letters, digits, '.', '_' or '-', was "
@@ -252,6 +283,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             Objects.requireNonNull(stopSignal, "stopSignal");
             if (stateDirectory == null) throw new IllegalArgumentException(where + "stateDirectory: must not be null");
             if (output == null) throw new IllegalArgumentException(where + "output: must not be null");
+            if (guards == null) throw new IllegalArgumentException(where + "guards: must not be null (GuardSpec.none() sets no limit)");
             if (signatures == null) throw new IllegalArgumentException(where + "signatures: must not be null (SignatureLibrary.empty() turns classification off)");
             codes(where, "normalExitCodes", normalExitCodes);
             codes(where, "restartNowCodes", restartNowCodes);
@@ -263,7 +295,8 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
                     Optional.ofNullable(readiness), readinessInterval, probeTimeout, startSeconds, startTimeout,
                     Optional.ofNullable(liveness), Optional.ofNullable(silenceTimeout), Optional.ofNullable(heartbeat), Optional.ofNullable(maxAge),
                     stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, output, stateDirectory,
-                    signatures, crashHistory, Optional.ofNullable(advisor), Optional.ofNullable(inFlightRequests));
+                    signatures, crashHistory, Optional.ofNullable(advisor), Optional.ofNullable(inFlightRequests),
+                    guards, Optional.ofNullable(hostMemoryFloor), Optional.ofNullable(preflight));
         }
 
         private static void positive(String where, String field, Duration d) {

@@ -11,6 +11,7 @@ import dev.supervision.process.CrashReport;
 import dev.supervision.process.LineListener;
 import dev.supervision.process.Severity;
 import dev.supervision.process.ExitStatus;
+import dev.supervision.process.GuardTrip;
 import dev.supervision.process.OutputLine;
 import dev.supervision.process.Probe;
 import dev.supervision.process.ProcessCrash;
@@ -59,6 +60,7 @@ final class ProcessRun implements RunningChild {
         record Cancelled() implements Ending {}
         record CheckFailed(ProcessCrash.Kind kind, String detail) implements Ending {}
         record MaxAge(Duration age) implements Ending {}
+        record Braked(GuardTrip trip) implements Ending {}
     }
 
     private final ProcessSpec spec;
@@ -87,6 +89,12 @@ final class ProcessRun implements RunningChild {
     /** The cgroup file with the OOM-kill count, and the count when last resolved; null / -1 when unknown. */
     private volatile Path oomFile;
     private volatile long oomKillsBefore = -1;
+    /** Samples the tree's memory and checks the spec's limits; set in {@link #begin}. */
+    private volatile TreeGuard guard;
+    private volatile ScheduledFuture<?> guardTimer;
+    private final AtomicBoolean guardInFlight = new AtomicBoolean();
+    /** Leaves the host memory floor's brake; a no-op without one. */
+    private volatile Runnable leaveBrake = () -> {};
 
     ProcessRun(ProcessSpec spec, ChildContext ctx, Process process, ProcessTree tree, CompletableFuture<RunningChild> startResult,
                ProcessStarter owner) {
@@ -112,6 +120,7 @@ final class ProcessRun implements RunningChild {
         }
         watchOomKills();
         output = OutputPump.start(spec.id(), process, spec.output(), listeners);
+        watchMemory();
         process.onExit().whenComplete((p, e) -> onMainExit());
         startResult.whenComplete((v, e) -> {
             if (startResult.isCancelled() && ending.compareAndSet(null, new Ending.Cancelled())) {
@@ -151,8 +160,65 @@ final class ProcessRun implements RunningChild {
         Duration after = Duration.ofNanos(readyNanos - launchedNanos);
         ctx.notify(new ProcessEvent.Ready(pid(), after, how));
         startChecks();
+        joinBrake();
         if (!startResult.complete(this)) return;
         LOG.info("process '{}' (pid {}) ready after {} ({})", spec.id(), pid(), after, how);
+    }
+
+    /** Samples the tree every guard interval from launch on (memory blows up while a model loads, too). */
+    private void watchMemory() {
+        Optional<ProcessRef> root = tree.root();
+        if (root.isEmpty()) return;                  // already gone
+        TreeGuard g = new TreeGuard(spec.guards(), HostGuards.gpu(spec.guards().nvidiaSmi()));
+        guard = g;
+        Duration every = spec.guards().interval();
+        guardTimer = ProcessTimers.every(Duration.ZERO, every, () -> {
+            if (ending.get() != null || !guardInFlight.compareAndSet(false, true)) return;
+            Thread.ofVirtual().name("supervision-guard-" + spec.id()).start(() -> {
+                try {
+                    g.check(root.get()).ifPresent(this::limitExceeded);
+                } finally {
+                    guardInFlight.set(false);
+                }
+            });
+        });
+    }
+
+    /**
+     * Once ready, the tree is a candidate of the host memory floor's brake (a starting tree is not: restarting
+     * a model while it loads only thrashes, and its start would fail).
+     */
+    private void joinBrake() {
+        Optional<ProcessRef> root = tree.root();
+        if (spec.hostMemoryFloor().isEmpty() || root.isEmpty()) return;
+        leaveBrake = HostGuards.brake(spec.hostMemoryFloor().get()).join(new EmergencyBrake.Candidate() {
+            @Override public String name() { return spec.id(); }
+            @Override public Optional<MemorySampler.TreeMemory> memory() {
+                return ending.get() == null ? MemorySampler.sample(root.get()) : Optional.empty();
+            }
+            @Override public void restart(GuardTrip trip) { braked(trip); }
+        }, ctx);
+        if (ending.get() != null || !process.isAlive()) leaveBrake.run();     // ended meanwhile
+    }
+
+    private void limitExceeded(GuardTrip trip) {
+        ProcessCrash.Kind kind = trip.kind() == GuardTrip.Kind.GPU_LIMIT ? ProcessCrash.Kind.GPU_MEMORY_LIMIT : ProcessCrash.Kind.MEMORY_LIMIT;
+        if (!ending.compareAndSet(null, new Ending.CheckFailed(kind, trip.toString()))) return;
+        tripped(trip);
+    }
+
+    /** The host memory floor's brake chose this tree: restart it (not counted as a crash). */
+    private void braked(GuardTrip trip) {
+        if (!ending.compareAndSet(null, new Ending.Braked(trip))) return;
+        tripped(trip);
+    }
+
+    private void tripped(GuardTrip trip) {
+        CrashClassifier c = classifier;
+        if (c != null) c.guardTripped(trip.reason(), trip.toString());
+        ctx.notify(new ProcessEvent.GuardTripped(trip));
+        LOG.warn("process '{}' (pid {}): memory guard tripped, {}; stopping its tree", spec.id(), pid(), trip);
+        endTree(spec.stopTimeout());
     }
 
     private void startChecks() {
@@ -231,6 +297,9 @@ final class ProcessRun implements RunningChild {
 
     private void onMainExit() {
         cancelTimers();
+        ScheduledFuture<?> g = guardTimer;
+        if (g != null) g.cancel(false);
+        leaveBrake.run();
         int code = process.exitValue();
         Duration uptime = Duration.ofNanos(System.nanoTime() - launchedNanos);
         Ending why = ending.get();
@@ -265,6 +334,11 @@ final class ProcessRun implements RunningChild {
             case Ending.Requested r -> new ExitReason.Shutdown(status.toString());
             case Ending.Cancelled c -> new ExitReason.Shutdown("start abandoned, " + status);
             case Ending.MaxAge m -> new ExitReason.RestartNow("maximum age " + m.age() + " reached");
+            case Ending.Braked b -> {
+                judge(new ProcessCrash(ProcessCrash.Kind.HOST_MEMORY_FLOOR, "'" + spec.id() + "' restarted by the host memory floor: "
+                        + b.trip(), Optional.of(status), pid(), uptime, tail), status, why);
+                yield new ExitReason.RestartNow("host memory below the floor: " + b.trip());
+            }
             case Ending.CheckFailed f -> new ExitReason.Failure(new ProcessCrash(f.kind(), "'" + spec.id() + "' " + f.detail(),
                     Optional.of(status), pid(), uptime, tail));
         };
@@ -275,7 +349,9 @@ final class ProcessRun implements RunningChild {
             }
             case ExitReason.Fatal f when f.cause() instanceof ProcessCrash c -> new ExitReason.Fatal(judge(c, status, why).crash());
             default -> {
-                owner.ended(Optional.empty());
+                if (why instanceof Ending.Braked) yield reason;     // judged above
+                TreeGuard g = guard;
+                owner.ended(Optional.empty(), g == null ? List.of() : g.lastPids());
                 yield reason;
             }
         };
@@ -294,7 +370,7 @@ final class ProcessRun implements RunningChild {
         Optional<CrashClassification> verdict = Optional.empty();
         CrashClassifier c = classifier;
         if (c != null) {
-            if (why instanceof Ending.CheckFailed) {
+            if (why instanceof Ending.CheckFailed || why instanceof Ending.Braked) {
                 verdict = byLinesOnly(c, status);          // we killed it: its exit status says nothing
             } else {
                 confirmOomKill(c, status);
@@ -306,6 +382,8 @@ final class ProcessRun implements RunningChild {
             CrashClassification v = verdict.get();
             report = report.withClassification(v.kind().name(), v.cause().evidence(), v.advice());
         }
+        TreeGuard g = guard;
+        if (g != null) report = report.withResources(g.lastRssBytes(), g.lastGpuBytes());
         if (spec.inFlightRequests().isPresent()) {
             report = report.withInFlightRequests(spec.inFlightRequests().get().snapshot(spec.id()));
         }
@@ -318,7 +396,7 @@ final class ProcessRun implements RunningChild {
             LOG.error("process '{}': cannot write the crash report to {}", spec.id(),
                     history.map(CrashHistory::file).map(Path::toString).orElse("the crash history"), e);
         }
-        owner.ended(Optional.of(report));
+        owner.ended(Optional.of(report), g == null ? List.of() : g.lastPids());
         if (action instanceof CrashAction.Alert) {
             LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", spec.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
         }

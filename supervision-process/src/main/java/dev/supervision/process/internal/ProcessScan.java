@@ -36,6 +36,11 @@ public final class ProcessScan {
 
     private ProcessScan() {}
 
+    /** Whether this host has a readable {@code /proc} (Linux). */
+    public static boolean procAvailable() {
+        return PROC_FS;
+    }
+
     /**
      * A process found by the tag scan.
      *

@@ -10,6 +10,7 @@ import dev.supervision.spi.ChildStarter;
 import dev.supervision.spi.RunningChild;
 import java.io.File;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +21,8 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * Launches the incarnations of one process child. {@link #start} returns at once; the launch (the
- * restart advisor, fork/exec, the first start's orphan cleanup) runs on a virtual thread, and the
+ * first start's orphan cleanup, the wait for a dead tree's GPU memory, the preflight checks, the restart
+ * advisor, fork/exec) runs on a virtual thread, and the
  * returned stage completes when the process is ready. Between incarnations it keeps what the
  * advisor needs: the last plan launched and the last crash. The supervisor starts one incarnation at
  * a time; the fields are volatile because each start runs on a new thread.
@@ -28,10 +30,13 @@ import java.util.concurrent.ConcurrentMap;
 public final class ProcessStarter implements ChildStarter {
     /** One history per state directory and tree, shared by the tree's children (appends are serialized per history). */
     private static final ConcurrentMap<List<Object>, CrashHistory> HISTORIES = new ConcurrentHashMap<>();
+    /** The pause between two GPU readings while a dead tree's memory is awaited. */
+    private static final Duration GPU_POLL = Duration.ofMillis(250);
 
     private final ProcessSpec spec;
     private volatile LaunchPlan plan;
     private volatile Optional<CrashReport> lastCrash = Optional.empty();
+    private volatile List<Long> lastPids = List.of();
 
     public ProcessStarter(ProcessSpec spec) { this.spec = spec; }
 
@@ -41,6 +46,8 @@ public final class ProcessStarter implements ChildStarter {
         Thread.ofVirtual().name("supervision-launch-" + spec.id()).start(() -> {
             try {
                 Orphans.cleanOnce(spec.stateDirectory(), ctx.supervisor(), notice -> ctx.notify(notice));
+                awaitGpuRelease(ctx);
+                if (spec.preflight().isPresent()) spec.preflight().get().check(ctx.supervisor());
                 LaunchPlan next = nextPlan();
                 ProcessBuilder pb = new ProcessBuilder(next.argv());
                 Map<String, String> env = pb.environment();
@@ -71,8 +78,32 @@ public final class ProcessStarter implements ChildStarter {
         return next;
     }
 
-    /** Called by a run when it ended: its crash report, or empty when it did not crash. */
-    void ended(Optional<CrashReport> crash) { lastCrash = crash; }
+    /**
+     * Called by a run when it ended: its crash report (empty when it did not crash) and the pids of its
+     * tree at the last memory sample.
+     */
+    void ended(Optional<CrashReport> crash, List<Long> pids) {
+        lastCrash = crash;
+        lastPids = pids;
+    }
+
+    /**
+     * On a host with {@code nvidia-smi}, before every start after the first: waits, at most the spec's GPU
+     * release timeout, until none of the previous tree's pids (at its last memory sample) holds GPU memory.
+     * One {@code nvidia-smi} run when nothing is held; nothing at all without {@code nvidia-smi}.
+     */
+    private void awaitGpuRelease(ChildContext ctx) throws InterruptedException {
+        List<Long> pids = lastPids;
+        GpuMemory gpu = HostGuards.gpu(spec.guards().nvidiaSmi());
+        if (pids.isEmpty() || !gpu.present() || spec.guards().gpuReleaseTimeout().isZero()) return;
+        lastPids = List.of();
+        switch (new GpuReleaseWaiter(gpu, GPU_POLL).await(pids, spec.guards().gpuReleaseTimeout())) {
+            case GpuReleaseWaiter.Outcome.Released r when r.waited().compareTo(GPU_POLL) < 0 -> { /* nothing was held */ }
+            case GpuReleaseWaiter.Outcome.Released r -> ctx.notify(new ProcessEvent.GpuMemoryAwaited(r.waited(), true, Map.of()));
+            case GpuReleaseWaiter.Outcome.StillHeld h -> ctx.notify(new ProcessEvent.GpuMemoryAwaited(h.waited(), false, h.bytesByPid()));
+            case GpuReleaseWaiter.Outcome.Unsupported u -> { /* GpuMemory reported it once */ }
+        }
+    }
 
     /** The tree's crash history, unless the spec turned it off. */
     Optional<CrashHistory> history(String tree) {

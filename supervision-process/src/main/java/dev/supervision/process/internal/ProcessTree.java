@@ -36,6 +36,9 @@ final class ProcessTree {
         return LEDGERS.computeIfAbsent(key, k -> new Ledger(stateDir, tree));
     }
 
+    /** The launched process, once {@link #launched} found it alive. */
+    Optional<ProcessRef> root() { return Optional.ofNullable(launched); }
+
     /** Adds the tag to the environment the process will be launched with. */
     void tag(Map<String, String> environment) { tag.applyTo(environment); }
 

@@ -1,0 +1,184 @@
+package dev.supervision.process.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Resident memory (RSS) of a process tree: the root and all its descendants, summed. Stateless,
+ * thread-safe; a process that vanishes during a sample counts 0 and never makes it throw.
+ *
+ * <p>On Linux, cheap by construction (the benchmark {@code GuardCostBench} measures it): the root's
+ * start time is checked against {@code /proc/<pid>/stat} (a reused pid is never sampled), children come
+ * from {@code /proc/<pid>/task/<tid>/children} (no scan of the whole of {@code /proc}, so the cost grows
+ * with the supervised processes, not with the host), and RSS from field 2 of {@code /proc/<pid>/statm}
+ * times the page size (read once from {@code /proc/self/auxv}). The environment is never read. A kernel
+ * without the {@code children} files falls back to {@link ProcessHandle#descendants()}.
+ *
+ * <p>Without {@code /proc} (macOS): the tree comes from {@link ProcessHandle#descendants()} and the RSS
+ * from one {@code ps -o rss= -p pid,…} per sample (kilobytes), bounded by a 5 s timeout; if {@code ps}
+ * fails the tree counts 0 bytes, so an RSS limit cannot trip on a failed measurement.
+ */
+public final class MemorySampler {
+    private static final Path PROC = Path.of("/proc");
+    private static final boolean CHILDREN_FILES = ProcessScan.procAvailable()
+            && Files.isReadable(PROC.resolve("thread-self/children"));
+    /** The page size in bytes (AT_PAGESZ from the auxiliary vector; 4096 if it cannot be read). */
+    static final long PAGE_SIZE = pageSize();
+
+    private MemorySampler() {}
+
+    /**
+     * One sample of a tree.
+     *
+     * @param root     the root process
+     * @param rssBytes the RSS summed over the tree, in bytes
+     * @param pids     the tree's pids, root first
+     */
+    public record TreeMemory(ProcessRef root, long rssBytes, List<Long> pids) {
+        public TreeMemory {
+            pids = List.copyOf(pids);
+        }
+    }
+
+    /** The tree's RSS, or empty if the root is gone (or its pid now belongs to another process). */
+    public static Optional<TreeMemory> sample(ProcessRef root) {
+        if (!ProcessScan.isAlive(root)) {
+            return Optional.empty();
+        }
+        List<Long> pids = treePids(root.pid());
+        if (!ProcessScan.procAvailable()) {
+            return Optional.of(new TreeMemory(root, rssViaPs(pids), pids));
+        }
+        long sum = 0;
+        for (long pid : pids) {
+            sum += rss(pid);
+        }
+        return Optional.of(new TreeMemory(root, sum, pids));
+    }
+
+    /** One process's RSS in bytes from {@code /proc/<pid>/statm}; 0 if gone or unreadable. */
+    static long rss(long pid) {
+        byte[] b;
+        try {
+            b = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("statm"));
+        } catch (IOException | SecurityException e) {
+            return 0;
+        }
+        // "size resident shared text lib data dt": the second number, parsed without allocating strings.
+        int i = 0;
+        while (i < b.length && b[i] != ' ') {
+            i++;
+        }
+        long pages = 0;
+        for (i++; i < b.length && b[i] >= '0' && b[i] <= '9'; i++) {
+            pages = pages * 10 + (b[i] - '0');
+        }
+        return pages * PAGE_SIZE;
+    }
+
+    static List<Long> treePids(long root) {
+        List<Long> out = new ArrayList<>();
+        out.add(root);
+        if (!CHILDREN_FILES) {
+            ProcessHandle.of(root).ifPresent(h -> h.descendants().forEach(d -> out.add(d.pid())));
+            return out;
+        }
+        // Breadth-first; the list itself is the queue. A pid seen twice (a race with reparenting) is skipped.
+        for (int next = 0; next < out.size(); next++) {
+            for (long child : children(out.get(next))) {
+                if (!out.contains(child)) {
+                    out.add(child);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The children of every thread of {@code pid} (a child belongs to the thread that forked it). */
+    private static List<Long> children(long pid) {
+        List<Long> out = new ArrayList<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(Long.toString(pid)).resolve("task"))) {
+            for (Path task : tasks) {
+                byte[] b;
+                try {
+                    b = Files.readAllBytes(task.resolve("children"));
+                } catch (IOException e) {
+                    continue;
+                }
+                long n = -1;
+                for (byte c : b) {
+                    if (c >= '0' && c <= '9') {
+                        n = (n < 0 ? 0 : n * 10) + (c - '0');
+                    } else if (n >= 0) {
+                        out.add(n);
+                        n = -1;
+                    }
+                }
+                if (n >= 0) {
+                    out.add(n);
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /** The summed RSS of {@code pids} by {@code ps} (kilobytes, converted); 0 if {@code ps} fails. */
+    static long rssViaPs(List<Long> pids) {
+        StringBuilder list = new StringBuilder();
+        for (long pid : pids) {
+            list.append(list.isEmpty() ? "" : ",").append(pid);
+        }
+        try {
+            Process ps = new ProcessBuilder("ps", "-o", "rss=", "-p", list.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            // The output is one short line per pid: far below a pipe's capacity, so waiting first cannot block.
+            if (!ps.waitFor(5, TimeUnit.SECONDS)) {
+                ps.destroyForcibly();
+                return 0;
+            }
+            long sum = 0;
+            for (String line : new String(ps.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
+                String t = line.trim();
+                if (!t.isEmpty()) {
+                    sum += Long.parseLong(t) * 1024;
+                }
+            }
+            return sum;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    private static long pageSize() {
+        try {
+            ByteBuffer auxv = ByteBuffer.wrap(Files.readAllBytes(PROC.resolve("self/auxv"))).order(ByteOrder.nativeOrder());
+            while (auxv.remaining() >= 16) {
+                long type = auxv.getLong();
+                long value = auxv.getLong();
+                if (type == 6) { // AT_PAGESZ
+                    return value;
+                }
+                if (type == 0) { // AT_NULL
+                    break;
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            return 4096;
+        }
+        return 4096;
+    }
+}
