@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  * of this JVM: the baseline (the same once-a-second loop doing nothing), {@link MemorySampler#sample}
  * (the guard's way), and, for comparison, {@link ProcessHandle#descendants()} plus the same RSS reads
  * (a scan of the whole of {@code /proc} per tree). The cost is the CPU time of the sampling thread (user +
- * system, from {@link ThreadMXBean}) over the wall time: the share of one core. Everything started is killed
+ * system, from {@link ThreadMXBean}) over the wall time: the share of one core. Each phase first runs 300
+ * unmeasured rounds back to back (at most 15 s) (a guard runs for hours, so compiled code is what counts; the first
+ * interpreted rounds cost ten times more). Everything started is killed
  * at the end, also on failure.
  *
  * <pre>./mvnw -q install -DskipTests &amp;&amp; ./mvnw -q -pl supervision-examples exec:exec@bench-guards</pre>
@@ -111,8 +113,19 @@ public final class GuardCostBench {
         }
     }
 
+    /** Unmeasured back-to-back rounds before each phase, so that the JIT has compiled the sampling code. */
+    private static final int WARM_UP_ROUNDS = 300;
+    /** At most this long, for the slow comparison. */
+    private static final long WARM_UP_LIMIT_NANOS = 15_000_000_000L;
+
     private static Phase run(String name, int seconds, List<ProcessRef> roots, Consumer<ProcessRef> sample) {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long warmUpEnd = System.nanoTime() + WARM_UP_LIMIT_NANOS;
+        for (int i = 0; i < WARM_UP_ROUNDS && System.nanoTime() - warmUpEnd < 0; i++) {   // a guard runs for hours: measure compiled code
+            for (ProcessRef r : roots) {
+                sample.accept(r);
+            }
+        }
         long[] rounds = new long[seconds];
         long wall0 = System.nanoTime();
         long cpu0 = mx.getCurrentThreadCpuTime();

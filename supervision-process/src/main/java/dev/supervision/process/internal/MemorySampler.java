@@ -1,10 +1,10 @@
 package dev.supervision.process.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,19 +67,15 @@ public final class MemorySampler {
 
     /** One process's RSS in bytes from {@code /proc/<pid>/statm}; 0 if gone or unreadable. */
     static long rss(long pid) {
-        byte[] b;
-        try {
-            b = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("statm"));
-        } catch (IOException | SecurityException e) {
-            return 0;
-        }
+        byte[] b = new byte[128];
+        int n = ProcessScan.readProc("/proc/" + pid + "/statm", b);
         // "size resident shared text lib data dt": the second number, parsed without allocating strings.
         int i = 0;
-        while (i < b.length && b[i] != ' ') {
+        while (i < n && b[i] != ' ') {
             i++;
         }
         long pages = 0;
-        for (i++; i < b.length && b[i] >= '0' && b[i] <= '9'; i++) {
+        for (i++; i < n && b[i] >= '0' && b[i] <= '9'; i++) {
             pages = pages * 10 + (b[i] - '0');
         }
         return pages * PAGE_SIZE;
@@ -93,8 +89,9 @@ public final class MemorySampler {
             return out;
         }
         // Breadth-first; the list itself is the queue. A pid seen twice (a race with reparenting) is skipped.
+        byte[] buf = new byte[4096];
         for (int next = 0; next < out.size(); next++) {
-            for (long child : children(out.get(next))) {
+            for (long child : children(out.get(next), buf)) {
                 if (!out.contains(child)) {
                     out.add(child);
                 }
@@ -104,31 +101,27 @@ public final class MemorySampler {
     }
 
     /** The children of every thread of {@code pid} (a child belongs to the thread that forked it). */
-    private static List<Long> children(long pid) {
+    private static List<Long> children(long pid, byte[] buf) {
         List<Long> out = new ArrayList<>();
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(Long.toString(pid)).resolve("task"))) {
-            for (Path task : tasks) {
-                byte[] b;
-                try {
-                    b = Files.readAllBytes(task.resolve("children"));
-                } catch (IOException e) {
-                    continue;
-                }
-                long n = -1;
-                for (byte c : b) {
-                    if (c >= '0' && c <= '9') {
-                        n = (n < 0 ? 0 : n * 10) + (c - '0');
-                    } else if (n >= 0) {
-                        out.add(n);
-                        n = -1;
-                    }
-                }
-                if (n >= 0) {
+        String[] tasks = new File("/proc/" + pid + "/task").list();
+        if (tasks == null) {
+            return out;
+        }
+        for (String task : tasks) {
+            int len = ProcessScan.readProc("/proc/" + pid + "/task/" + task + "/children", buf);
+            long n = -1;
+            for (int i = 0; i < len; i++) {
+                byte c = buf[i];
+                if (c >= '0' && c <= '9') {
+                    n = (n < 0 ? 0 : n * 10) + (c - '0');
+                } else if (n >= 0) {
                     out.add(n);
+                    n = -1;
                 }
             }
-        } catch (IOException | SecurityException e) {
-            return out;
+            if (n >= 0) {
+                out.add(n);
+            }
         }
         return out;
     }

@@ -1,8 +1,8 @@
 package dev.supervision.process.internal;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,26 +60,57 @@ public final class ProcessScan {
     }
 
     static Optional<Stat> stat(long pid) {
-        String s;
-        try {
-            s = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
-        } catch (IOException | SecurityException e) {
+        byte[] b = new byte[1024];
+        int n = readProc("/proc/" + pid + "/stat", b);
+        if (n < 0) {
             return Optional.empty();
         }
         // The command (field 2) is in parentheses and may itself contain spaces and parentheses.
-        int close = s.lastIndexOf(')');
-        if (close < 0 || close + 2 >= s.length()) {
+        int close = n - 1;
+        while (close >= 0 && b[close] != ')') {
+            close--;
+        }
+        if (close < 0 || close + 3 >= n) {
             return Optional.empty();
         }
-        String[] f = s.substring(close + 2).trim().split(" ");
-        if (f.length < 20) {
-            return Optional.empty();
+        char state = (char) b[close + 2];
+        long ppid = -1;
+        long flags = -1;
+        long start = -1;
+        int field = 0;                               // field 0 is the state, 1 the ppid, 6 the flags, 19 the start time
+        for (int i = close + 3; i < n && field < 19; i++) {
+            if (b[i] == ' ') {
+                field++;
+                if (field == 1 || field == 6 || field == 19) {
+                    long v = 0;
+                    int j = i + 1;
+                    for (; j < n && b[j] >= '0' && b[j] <= '9'; j++) {
+                        v = v * 10 + (b[j] - '0');
+                    }
+                    if (j == i + 1) {
+                        return Optional.empty();
+                    }
+                    if (field == 1) ppid = v; else if (field == 6) flags = v; else start = v;
+                }
+            }
         }
-        try {
-            return Optional.of(new Stat(f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[6]),
-                    Long.parseLong(f[19])));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
+        return start < 0 ? Optional.empty() : Optional.of(new Stat(state, ppid, flags, start));
+    }
+
+    /**
+     * Reads a small {@code /proc} file into {@code buf} with one open, read and close (no size query, no
+     * copy); returns the bytes read, or -1 if it cannot be read. A file longer than {@code buf} is cut.
+     */
+    static int readProc(String path, byte[] buf) {
+        try (FileInputStream in = new FileInputStream(path)) {
+            int n = 0;
+            int r;
+            while (n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0) {
+                n += r;
+            }
+            return n;
+        } catch (IOException | SecurityException e) {
+            return -1;
         }
     }
 
