@@ -110,7 +110,7 @@ final class BuiltInSignatures {
                 // (Python prints the exception line unindented: "^MemoryError" costs nothing per line, unlike a short keyword)
                 CrashSignature.builder("python-memory-error").kind(CrashKind.HOST_OOM)
                         .onLine("(?:^|: )(?:[A-Za-z_][\\w.]*\\.)?_?(?:Array)?MemoryError(?::|$)", "^MemoryError",
-                                "]: MemoryError", "._ArrayMemoryError")
+                                "]: MemoryError:", "]: MemoryError$", "._ArrayMemoryError")
                         .action(waitForMemoryThenRestart())
                         .advice("Python could not allocate host memory: check available memory, then restart").build(),
                 // "Segmentation fault (core dumped)", "Fatal Python error: Segmentation fault", dmesg "python[123]: segfault at 0 ip ..."

@@ -48,15 +48,17 @@ public record CrashSignature(String id, CrashKind kind, When when, Severity seve
          * <p><b>Keywords</b> make matching fast: a line is tested against {@code pattern} only if it
          * contains one of them (case-sensitive), so <em>every line the pattern finds must contain at least
          * one keyword</em>, or the signature misses it. A keyword is found anywhere in the line, or, written
-         * {@code ^literal}, only at the line's start. Keywords are printable ASCII of at least
-         * {@value #MIN_KEYWORD_LENGTH} characters (not counting the {@code ^}). Pick the rarest literal part
+         * {@code ^literal}, only at the line's start, or, written {@code literal$}, only at its end (a
+         * trailing carriage return ignored). Keywords are printable ASCII of at least
+         * {@value #MIN_KEYWORD_LENGTH} characters (not counting the {@code ^} or {@code $}). Pick the rarest literal part
          * of the message, and a long one: the search skips ahead by up to the length of the shortest
          * anywhere-keyword of the whole library, so one short keyword slows every line a little;
-         * {@code ^} keywords cost nothing per line. With no keywords the pattern runs on every line, which
+         * {@code ^} and {@code $} keywords cost nothing per line. With no keywords the pattern runs on every line, which
          * is much slower.
          *
          * @param pattern  searched in the line
-         * @param keywords literal parts of every line the pattern finds; {@code ^} first: at the line's start
+         * @param keywords literal parts of every line the pattern finds; {@code ^} first: at the line's start;
+         *                 {@code $} last: at its end
          */
         record Line(Pattern pattern, List<String> keywords) implements When {
             /** @throws IllegalArgumentException on a null pattern or a bad keyword */
@@ -64,11 +66,11 @@ public record CrashSignature(String id, CrashKind kind, When when, Severity seve
                 if (pattern == null) throw new IllegalArgumentException("Line.pattern must be a pattern, was null");
                 if (keywords == null) throw new IllegalArgumentException("Line.keywords must be a list, was null");
                 for (String k : keywords) {
-                    String literal = k == null || !k.startsWith("^") ? k : k.substring(1);
+                    String literal = k == null ? null : k.startsWith("^") ? k.substring(1) : k.endsWith("$") ? k.substring(0, k.length() - 1) : k;
                     if (literal == null || literal.length() < MIN_KEYWORD_LENGTH
                             || !literal.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
                         throw new IllegalArgumentException("Line.keywords must be printable ASCII of at least "
-                                + MIN_KEYWORD_LENGTH + " characters after an optional ^, was " + (k == null ? "null" : "'" + k + "'"));
+                                + MIN_KEYWORD_LENGTH + " characters after an optional ^ or before an optional $, was " + (k == null ? "null" : "'" + k + "'"));
                     }
                 }
                 keywords = List.copyOf(keywords);

@@ -45,6 +45,7 @@ public final class CrashClassifier implements LineListener {
     private final CrashSignature[] lineSignatures;
     private final Keyword[][] keywords;
     private final byte[][] lineStarts;
+    private final byte[][] lineEnds;
     private final boolean[] everyLine;
     private final KeywordFilter filter;
     private final boolean anyEveryLine;
@@ -82,12 +83,15 @@ public final class CrashClassifier implements LineListener {
         List<CrashSignature> lines = new ArrayList<>();
         List<String> anywhere = new ArrayList<>();
         List<byte[]> starts = new ArrayList<>();
+        List<byte[]> ends = new ArrayList<>();
         for (CrashSignature s : library.signatures()) {
             switch (s.when()) {
                 case CrashSignature.When.Line l -> {
                     lines.add(s);
                     for (String k : l.keywords()) {
-                        if (k.startsWith("^")) starts.add(k.substring(1).getBytes(StandardCharsets.US_ASCII));
+                        Keyword kw = Keyword.of(k);
+                        if (kw.atStart) starts.add(kw.bytes);
+                        else if (kw.atEnd) ends.add(kw.bytes);
                         else anywhere.add(k);
                     }
                 }
@@ -107,6 +111,7 @@ public final class CrashClassifier implements LineListener {
         }
         anyEveryLine = any;
         lineStarts = starts.toArray(byte[][]::new);
+        lineEnds = ends.toArray(byte[][]::new);
         filter = anywhere.isEmpty() ? null : new KeywordFilter(anywhere);
         for (Stream s : Stream.values()) streams[s.ordinal()] = new PerStream(lineSignatures);
     }
@@ -137,7 +142,8 @@ public final class CrashClassifier implements LineListener {
             buf = ps.scratch;
             off = 0;
         }
-        boolean candidate = startsWithAny(buf, off, len) || filter != null && filter.anyIn(buf, off, len);
+        boolean candidate = startsWithAny(buf, off, len) || endsWithAny(buf, off, len)
+                || filter != null && filter.anyIn(buf, off, len);
         if (!candidate && !anyEveryLine) return;
         for (int i = 0; i < lineSignatures.length; i++) {
             if (!everyLine[i] && !(candidate && containsAny(buf, off, len, keywords[i]))) continue;
@@ -156,6 +162,20 @@ public final class CrashClassifier implements LineListener {
         return false;
     }
 
+    private boolean endsWithAny(byte[] buf, int off, int len) {
+        if (len > 0 && buf[off + len - 1] == '\r') len--;
+        for (byte[] k : lineEnds) {
+            if (endsWith(buf, off, len, k)) return true;
+        }
+        return false;
+    }
+
+    /** The last byte is compared alone first, as in {@link #startsWith}. */
+    private static boolean endsWith(byte[] buf, int off, int len, byte[] k) {
+        int at = off + len - k.length;
+        return len >= k.length && buf[off + len - 1] == k[k.length - 1] && Arrays.equals(buf, at, at + k.length, k, 0, k.length);
+    }
+
     /** The first byte is compared alone first: it nearly always differs, and that is far cheaper than a range compare. */
     private static boolean startsWith(byte[] buf, int off, int len, byte[] k) {
         return len >= k.length && buf[off] == k[0] && Arrays.equals(buf, off, off + k.length, k, 0, k.length);
@@ -163,16 +183,20 @@ public final class CrashClassifier implements LineListener {
 
     private static boolean containsAny(byte[] buf, int off, int len, Keyword[] keywords) {
         for (Keyword k : keywords) {
-            if (k.atStart ? startsWith(buf, off, len, k.bytes) : KeywordFilter.contains(buf, off, len, k.bytes)) return true;
+            if (k.atStart ? startsWith(buf, off, len, k.bytes)
+                    : k.atEnd ? endsWith(buf, off, len > 0 && buf[off + len - 1] == '\r' ? len - 1 : len, k.bytes)
+                    : KeywordFilter.contains(buf, off, len, k.bytes)) return true;
         }
         return false;
     }
 
-    /** A keyword's ASCII bytes; {@code atStart} for a {@code ^} keyword. */
-    private record Keyword(byte[] bytes, boolean atStart) {
+    /** A keyword's ASCII bytes; {@code atStart} for a {@code ^} keyword, {@code atEnd} for a {@code $} one. */
+    private record Keyword(byte[] bytes, boolean atStart, boolean atEnd) {
         static Keyword of(String k) {
             boolean atStart = k.startsWith("^");
-            return new Keyword((atStart ? k.substring(1) : k).getBytes(StandardCharsets.US_ASCII), atStart);
+            boolean atEnd = !atStart && k.endsWith("$");
+            String literal = atStart ? k.substring(1) : atEnd ? k.substring(0, k.length() - 1) : k;
+            return new Keyword(literal.getBytes(StandardCharsets.US_ASCII), atStart, atEnd);
         }
     }
 

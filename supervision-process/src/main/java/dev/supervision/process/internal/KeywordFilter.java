@@ -11,21 +11,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Tells whether a line contains any of a set of ASCII keywords, without allocating: the Wu-Manber
- * multi-pattern search. A window of {@code m} bytes ({@code m} = the shortest keyword) slides over the
- * line; a 16-bit hash of the four bytes at its end indexes a 64 Ki-entry shift table that says how far
- * the window may jump without skipping a keyword. Ordinary log text rarely has the keywords' four-byte
- * groups at the right place, so nearly every step jumps the most it can, {@code m - 3} bytes (11 for
- * the built-in keywords). Only where the shift is 0 (about one line in a hundred of ordinary logs) are
- * the keywords whose window ends in that hash compared, first by their first eight bytes.
- *
- * <p>Each keyword is anchored by the {@code m}-byte window of it that looks least like ordinary text
- * (lower-case letters and spaces), which makes zero shifts rarer still.
- *
- * <p>Each step's table load depends on the previous step's, so a single cursor waits on memory
- * latency; lines of {@value #TWO_CURSORS} bytes or more are therefore scanned by two cursors at once,
- * one per half (the first half's windows may end in the second, so nothing is missed), which lets
- * the CPU overlap their loads.
+ * Tells whether a line contains any of a set of ASCII keywords, without allocating: a sampled q-gram
+ * filter. Each keyword is represented by its {@code m}-byte window that looks least like ordinary text
+ * (lower-case letters and spaces), {@code m} being the shortest keyword's length; every four-byte group
+ * (quad) of every window is entered in an 8 KiB bit set (a 16-bit hash of the quad). The scan looks at one
+ * quad every {@code m - 3} bytes (12 for the built-in keywords): any occurrence of a window holds exactly
+ * one sampled quad, so nothing is missed, and since the samples do not depend on each other (unlike the
+ * shifts of Wu-Manber, whose each table load waits for the previous one) the CPU overlaps their loads,
+ * two at a time. Only a quad whose bit is set (rare in ordinary logs: about one line in a hundred) is
+ * verified against the keywords that have that quad, at the offset it has in them.
  *
  * <p>It works on UTF-8 bytes as well as on chars: keywords are ASCII, and no byte of a multi-byte UTF-8
  * sequence is ASCII. Immutable and thread-safe.
@@ -33,58 +27,50 @@ import java.util.Map;
 final class KeywordFilter {
     /** Reads four bytes with one bounds check, little-endian. */
     private static final VarHandle QUADS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final int TWO_CURSORS = 64;
-    /** Bytes per table lookup. */
+    /** Bytes per sample. */
     private static final int Q = 4;
 
-    private final int m;
-    private final byte[] shift;
-    /** For a hash with shift 0: 1 + the index of its keywords in {@link #candidates}. */
-    private final char[] bucket;
-    private final Anchor[][] candidates;
+    private final int stride;
+    /** Bit {@code h} set: some window has a quad of hash {@code h}. */
+    private final long[] bits = new long[1 << 10];
+    /** For a hash whose bit is set: 1 + the index of its candidates in {@link #candidates}. */
+    private final char[] bucket = new char[1 << 16];
+    private final Candidate[][] candidates;
 
     KeywordFilter(List<String> keywords) {
         if (keywords.isEmpty()) throw new IllegalArgumentException("keywords must not be empty");
-        int min = Integer.MAX_VALUE;
-        for (String k : keywords) min = Math.min(min, k.length());
-        m = Math.min(min, 127);
+        int m = Integer.MAX_VALUE;
+        for (String k : keywords) m = Math.min(m, k.length());
         if (m < Q) throw new IllegalArgumentException("keywords must have at least " + Q + " characters, was " + keywords);
-        shift = new byte[1 << 16];
-        Arrays.fill(shift, (byte) (m - Q + 1));
-        Map<Integer, List<Anchor>> byLastQuad = new LinkedHashMap<>();
+        stride = m - Q + 1;
+        Map<Integer, List<Candidate>> byHash = new LinkedHashMap<>();
         for (String k : keywords) {
             byte[] b = k.getBytes(StandardCharsets.US_ASCII);
             int at = window(b, m);
-            for (int q = Q - 1; q < m; q++) {
-                int h = hash(quad(b, at + q));
-                shift[h] = (byte) Math.min(shift[h], m - 1 - q);
+            for (int q = at + Q - 1; q < at + m; q++) {
+                int h = hash(quad(b, q));
+                bits[h >>> 6] |= 1L << h;
+                List<Candidate> list = byHash.computeIfAbsent(h, x -> new ArrayList<>());
+                Candidate c = new Candidate(b, q);
+                if (!list.contains(c)) list.add(c);
             }
-            byLastQuad.computeIfAbsent(hash(quad(b, at + m - 1)), x -> new ArrayList<>()).add(new Anchor(b, at));
         }
-        bucket = new char[1 << 16];
-        candidates = new Anchor[byLastQuad.size()][];
+        candidates = new Candidate[byHash.size()][];
         int i = 0;
-        for (Map.Entry<Integer, List<Anchor>> e : byLastQuad.entrySet()) {
+        for (Map.Entry<Integer, List<Candidate>> e : byHash.entrySet()) {
             bucket[e.getKey()] = (char) (i + 1);
-            candidates[i++] = e.getValue().toArray(Anchor[]::new);
+            candidates[i++] = e.getValue().toArray(Candidate[]::new);
         }
     }
 
-    /**
-     * A keyword and where its window lies in it. The window is the one whose byte pairs are least like
-     * ordinary text (lower-case letters and spaces): above all its last pair, where a hit costs a
-     * comparison. {@code head} holds the keyword's first eight bytes (or fewer), compared first.
-     */
-    private record Anchor(byte[] keyword, int at, long head, long headMask) {
-        Anchor(byte[] keyword, int at) {
-            this(keyword, at, head(keyword), keyword.length >= 8 ? -1L : (1L << (8 * keyword.length)) - 1);
+    /** A keyword with a quad ending {@code back} bytes after the keyword's start. */
+    private record Candidate(byte[] keyword, int back) {
+        @Override public boolean equals(Object o) {
+            return o instanceof Candidate c && c.back == back && Arrays.equals(c.keyword, keyword);
         }
 
-        private static long head(byte[] k) {
-            long h = 0;
-            for (int i = Math.min(8, k.length) - 1; i >= 0; i--) h = h << 8 | (k[i] & 0xff);
-            return h;
+        @Override public int hashCode() {
+            return 31 * Arrays.hashCode(keyword) + back;
         }
     }
 
@@ -93,8 +79,8 @@ final class KeywordFilter {
         int best = 0;
         int bestScore = Integer.MAX_VALUE;
         for (int at = 0; at + m <= k.length; at++) {
-            int score = 16 * m * common(k[at + m - 2], k[at + m - 1]);
-            for (int q = at + 1; q < at + m; q++) score += common(k[q - 1], k[q]) * (q - at);
+            int score = 0;
+            for (int q = at + 1; q < at + m; q++) score += common(k[q - 1], k[q]);
             if (score < bestScore) {
                 bestScore = score;
                 best = at;
@@ -115,61 +101,32 @@ final class KeywordFilter {
     /** Whether {@code buf[off, off + len)} contains a keyword. */
     boolean anyIn(byte[] buf, int off, int len) {
         int end = off + len;
-        if (len < TWO_CURSORS) return scan(buf, off, off + m - 1, end, end);
-        int half = off + len / 2 + m - 1;
-        int a = off + m - 1;
-        int b = half;
-        while (a < half && b < end) {
-            int pa = hash((int) QUADS.get(buf, a - Q + 1));
-            int pb = hash((int) QUADS.get(buf, b - Q + 1));
-            int sa = shift[pa];
-            int sb = shift[pb];
-            if (sa == 0) {
-                if (verify(buf, a - m + 1, off, end, pa)) return true;
-                sa = 1;
+        int p = off + Q - 1;                          // the last byte of the sampled quad
+        for (; p + stride < end; p += 2 * stride) {   // two independent samples per step
+            int h1 = hash((int) QUADS.get(buf, p - Q + 1));
+            int h2 = hash((int) QUADS.get(buf, p + stride - Q + 1));
+            long b1 = bits[h1 >>> 6] >>> h1;
+            long b2 = bits[h2 >>> 6] >>> h2;
+            if (((b1 | b2) & 1) != 0) {
+                if ((b1 & 1) != 0 && verify(buf, off, end, p, h1)) return true;
+                if ((b2 & 1) != 0 && verify(buf, off, end, p + stride, h2)) return true;
             }
-            if (sb == 0) {
-                if (verify(buf, b - m + 1, off, end, pb)) return true;
-                sb = 1;
-            }
-            a += sa;
-            b += sb;
         }
-        return scan(buf, off, a, half, end) || scan(buf, off, b, end, end);
-    }
-
-    /** Windows ending at {@code pos} up to (not including) {@code limit}; keywords must end by {@code end}. */
-    private boolean scan(byte[] buf, int off, int pos, int limit, int end) {
-        while (pos < limit) {
-            int p = hash((int) QUADS.get(buf, pos - Q + 1));
-            int s = shift[p];
-            if (s == 0) {
-                if (verify(buf, pos - m + 1, off, end, p)) return true;
-                s = 1;
-            }
-            pos += s;
+        if (p < end) {
+            int h = hash((int) QUADS.get(buf, p - Q + 1));
+            return ((bits[h >>> 6] >>> h) & 1) != 0 && verify(buf, off, end, p, h);
         }
         return false;
     }
 
-    /** Whether a keyword whose window ends in a quad of hash {@code h} has that window at {@code w} in line {@code [off, end)}. */
-    private boolean verify(byte[] buf, int w, int off, int end, int h) {
-        for (Anchor a : candidates[bucket[h] - 1]) {
-            byte[] k = a.keyword;
-            int start = w - a.at;
-            if (start < off || start + k.length > end) continue;
-            long head = start + 8 <= buf.length ? (long) LONGS.get(buf, start) : tail(buf, start);
-            if ((head & a.headMask) != a.head) continue;
-            if (Arrays.equals(buf, start, start + k.length, k, 0, k.length)) return true;
+    /** Whether a keyword with a quad of hash {@code h} ending at {@code p} lies in the line {@code [off, end)}. */
+    private boolean verify(byte[] buf, int off, int end, int p, int h) {
+        for (Candidate c : candidates[bucket[h] - 1]) {
+            byte[] k = c.keyword;
+            int start = p - c.back;
+            if (start >= off && start + k.length <= end && Arrays.equals(buf, start, start + k.length, k, 0, k.length)) return true;
         }
         return false;
-    }
-
-    /** The last bytes of the buffer as a little-endian long, zero-padded. */
-    private static long tail(byte[] buf, int start) {
-        long h = 0;
-        for (int i = buf.length - 1; i >= start; i--) h = h << 8 | (buf[i] & 0xff);
-        return h;
     }
 
     /** The four bytes ending at {@code end}, as {@link #QUADS} reads them. */

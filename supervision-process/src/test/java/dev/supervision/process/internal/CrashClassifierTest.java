@@ -264,6 +264,27 @@ class CrashClassifierTest {
     }
 
     @Test
+    void aDollarKeywordIsLookedForAtTheLinesEndOnlyACarriageReturnIgnored() {
+        // The pattern finds "done" anywhere; the keyword lets only lines ending in it be tested.
+        SignatureLibrary library = SignatureLibrary.empty().with(CrashSignature.builder("ends-done")
+                .kind(CrashKind.OTHER).onLine("worker done", "worker done$").build());
+        for (Feed feed : Feed.values()) {
+            CrashClassifier c = feed.classify(library, List.of("worker done, next", "worker done\r", "still worker done"));
+            assertThat(c.matches()).as(feed.name()).extracting(CrashMatch::lineNumber).containsExactly(2L);
+        }
+    }
+
+    @Test
+    void aRankPrefixedMemoryErrorIsFoundWithAndWithoutAMessage() {
+        for (Feed feed : Feed.values()) {
+            CrashClassifier c = feed.classify(SignatureLibrary.builtIn(), List.of("[rank0]: MemoryError"));
+            assertThat(c.matches()).as(feed.name()).extracting(CrashMatch::kind).containsExactly(CrashKind.HOST_OOM);
+            c = feed.classify(SignatureLibrary.builtIn(), List.of("[rank3]: MemoryError: std::bad_alloc"));
+            assertThat(c.matches()).as(feed.name()).extracting(CrashMatch::kind).containsExactly(CrashKind.HOST_OOM);
+        }
+    }
+
+    @Test
     void nonAsciiLinesAreMatched() {
         CrashClassifier c = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(),
                 List.of("训练失败 ▎ torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.00 GiB (GPU 0; ...)"));
