@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param treeRssLimitBytes   the largest RSS of the whole tree in bytes, 0 for none
  * @param gpuMemoryLimitBytes the largest GPU memory of the whole tree in bytes, 0 for none
  * @param interval            how often the tree is sampled, at least {@link #MIN_INTERVAL}
- * @param gpuReleaseTimeout   the longest wait for a dead tree's GPU memory before a restart, 0 for no wait
+ * @param gpuReleaseTimeout   the longest wait for memory before a restart: the dead tree's GPU memory, and after a
+ *                            crash whose action waits for memory, as much host memory as the tree held; 0 for no wait
  * @param nvidiaSmi           the {@code nvidia-smi} executable to ask, empty to look it up on the PATH
  */
 public record GuardSpec(long treeRssLimitBytes, long gpuMemoryLimitBytes, Duration interval,

@@ -71,6 +71,19 @@ public sealed interface ProcessEvent extends ChildNotice {
     }
 
     /**
+     * Before this start, after a crash whose action waits for memory (a {@code MemoryError}), the host's
+     * available memory was awaited until it reached what the dead tree held ({@code neededBytes}):
+     * {@code available} when it did, else the start goes ahead after the timeout. Not sent when the memory
+     * was there at once.
+     */
+    record HostMemoryAwaited(Duration waited, boolean available, long neededBytes, long availableBytes) implements ProcessEvent {
+        @Override public String describe() {
+            return (available ? "host memory available after " : "host memory still short after ") + waited + " ("
+                    + availableBytes + " bytes available, " + neededBytes + " needed)" + (available ? "" : "; starting anyway");
+        }
+    }
+
+    /**
      * The alert of the host memory floor this child shares: brakes in a row freed too little memory,
      * so braking is suspended until available memory is back above the floor. Sent to every candidate.
      */

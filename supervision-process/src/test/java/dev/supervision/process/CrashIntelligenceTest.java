@@ -139,6 +139,22 @@ class CrashIntelligenceTest {
     }
 
     @Test
+    void aMemoryErrorWaitsForHostMemoryOnlyWhenItIsShort() throws IOException {
+        Path s = script("etl.sh", "if " + firstRun("etl") + "; then\n  sleep 0.5\n"
+                + "  echo 'Traceback (most recent call last):' >&2\n  " + say("MemoryError") + "\n  exit 1\nfi\nexec sleep 1000");
+        sup = start("memory-error", proc("etl", s).build());
+        awaitRunning("etl", 2);
+
+        assertThat(crashes()).singleElement().satisfies(c -> {
+            assertThat(c.report().kind()).isEqualTo("HOST_OOM");
+            assertThat(c.action()).isInstanceOf(CrashAction.WaitForMemoryThenRestart.class);
+            assertThat(c.report().rssBytes()).isPresent();
+        });
+        // A bash script's few MiB are available at once: no wait, no event.
+        assertThat(notices(ProcessEvent.HostMemoryAwaited.class)).isEmpty();
+    }
+
+    @Test
     void aKvCacheConfigurationErrorAtStartupFailsTheChildWithoutRetrying() throws IOException {
         // Runs until told to crash; its restart (as vLLM restarted with a longer context) cannot fit its KV cache.
         Path crash = dir.resolve("crash-now");

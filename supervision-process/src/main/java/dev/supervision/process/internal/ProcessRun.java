@@ -351,7 +351,7 @@ final class ProcessRun implements RunningChild {
             default -> {
                 if (why instanceof Ending.Braked) yield reason;     // judged above
                 TreeGuard g = guard;
-                owner.ended(Optional.empty(), g == null ? List.of() : g.lastPids());
+                owner.ended(Optional.empty(), CrashAction.restart(), g == null ? List.of() : g.lastPids());
                 yield reason;
             }
         };
@@ -396,7 +396,7 @@ final class ProcessRun implements RunningChild {
             LOG.error("process '{}': cannot write the crash report to {}", spec.id(),
                     history.map(CrashHistory::file).map(Path::toString).orElse("the crash history"), e);
         }
-        owner.ended(Optional.of(report), g == null ? List.of() : g.lastPids());
+        owner.ended(Optional.of(report), action, g == null ? List.of() : g.lastPids());
         if (action instanceof CrashAction.Alert) {
             LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", spec.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
         }

@@ -1,5 +1,6 @@
 package dev.supervision.process.internal;
 
+import dev.supervision.process.CrashAction;
 import dev.supervision.process.CrashHistory;
 import dev.supervision.process.CrashReport;
 import dev.supervision.process.LaunchPlan;
@@ -21,7 +22,7 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * Launches the incarnations of one process child. {@link #start} returns at once; the launch (the
- * first start's orphan cleanup, the wait for a dead tree's GPU memory, the preflight checks, the restart
+ * first start's orphan cleanup, the waits for host memory and for a dead tree's GPU memory, the preflight checks, the restart
  * advisor, fork/exec) runs on a virtual thread, and the
  * returned stage completes when the process is ready. Between incarnations it keeps what the
  * advisor needs: the last plan launched and the last crash. The supervisor starts one incarnation at
@@ -37,6 +38,7 @@ public final class ProcessStarter implements ChildStarter {
     private volatile LaunchPlan plan;
     private volatile Optional<CrashReport> lastCrash = Optional.empty();
     private volatile List<Long> lastPids = List.of();
+    private volatile CrashAction lastAction = CrashAction.restart();
 
     public ProcessStarter(ProcessSpec spec) { this.spec = spec; }
 
@@ -46,6 +48,7 @@ public final class ProcessStarter implements ChildStarter {
         Thread.ofVirtual().name("supervision-launch-" + spec.id()).start(() -> {
             try {
                 Orphans.cleanOnce(spec.stateDirectory(), ctx.supervisor(), notice -> ctx.notify(notice));
+                awaitHostMemory(ctx);
                 awaitGpuRelease(ctx);
                 if (spec.preflight().isPresent()) spec.preflight().get().check(ctx.supervisor());
                 LaunchPlan next = nextPlan();
@@ -79,12 +82,31 @@ public final class ProcessStarter implements ChildStarter {
     }
 
     /**
-     * Called by a run when it ended: its crash report (empty when it did not crash) and the pids of its
-     * tree at the last memory sample.
+     * Called by a run when it ended: its crash report (empty when it did not crash), the action decided,
+     * and the pids of its tree at the last memory sample.
      */
-    void ended(Optional<CrashReport> crash, List<Long> pids) {
+    void ended(Optional<CrashReport> crash, CrashAction action, List<Long> pids) {
         lastCrash = crash;
+        lastAction = action;
         lastPids = pids;
+    }
+
+    /**
+     * After a crash whose action is "wait for memory, then restart": waits, at most the spec's
+     * {@link dev.supervision.process.GuardSpec#gpuReleaseTimeout()}, until the host has as much memory
+     * available as the tree held at its last sample.
+     */
+    private void awaitHostMemory(ChildContext ctx) throws InterruptedException {
+        CrashAction action = lastAction instanceof CrashAction.Alert a ? a.then() : lastAction;
+        lastAction = CrashAction.restart();
+        long needed = lastCrash.flatMap(r -> r.rssBytes().isPresent() ? Optional.of(r.rssBytes().getAsLong()) : Optional.empty()).orElse(0L);
+        if (!(action instanceof CrashAction.WaitForMemoryThenRestart) || needed <= 0 || spec.guards().gpuReleaseTimeout().isZero()) return;
+        Optional<HostMemoryWait.Outcome> o = HostMemoryWait.await(needed, spec.guards().gpuReleaseTimeout(), GPU_POLL,
+                HostMemory::read, System::nanoTime, Thread::sleep);
+        if (o.isPresent() && !o.get().waited().isZero()) {
+            ctx.notify(new ProcessEvent.HostMemoryAwaited(o.get().waited(), o.get().available(), o.get().neededBytes(),
+                    o.get().availableBytes()));
+        }
     }
 
     /**
