@@ -30,7 +30,7 @@ enum Option {
     LIVENESS_URL("--liveness-url", null, null, true, "URL",
             "HTTP URL polled every 10s; 3 failures in a row restart the command"),
     MEMORY_LIMIT("--memory-limit", null, null, true, "SIZE",
-            "RSS limit of the command's process tree (8GiB, 512MiB); validated now, enforced once guards land"),
+            "RSS limit of the command's whole process tree (8GiB, 512MiB): over it, the tree is stopped and restarted"),
     CONFIG("--config", null, null, false, "FILE",
             "run the tree described by a YAML or JSON file instead of one command"),
     STATE_DIR("--state-dir", null, null, false, "DIR",

@@ -6,6 +6,7 @@ import dev.supervision.ChildSpec;
 import dev.supervision.GiveUp;
 import dev.supervision.Restart;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.process.GuardSpec;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
 import dev.supervision.process.ProcessChild;
@@ -45,6 +46,7 @@ record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Bac
                 .stateDirectory(common.stateDir());
         w.readinessUrl().ifPresent(u -> p.readiness(new Probe.Http(u, Optional.empty())));
         w.livenessUrl().ifPresent(u -> p.liveness(Probe.Liveness.of(new Probe.Http(u, Optional.empty()))));
+        w.memoryLimit().ifPresent(bytes -> p.guards(GuardSpec.builder().treeRssLimitBytes(bytes).build()));
         ChildSpec child = ProcessChild.spec(p.build())
                 .backoff(w.backoff())
                 .restart(w.autoRecovery() ? Restart.PERMANENT : Restart.TEMPORARY)

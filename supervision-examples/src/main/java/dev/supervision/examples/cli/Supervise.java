@@ -49,8 +49,6 @@ public final class Supervise {
             System.exit(ExitCodes.USAGE);
             return;
         }
-        cl.wrap().ifPresent(w -> w.memoryLimit().ifPresent(bytes -> LoggerFactory.getLogger("supervise").warn(
-                "memory limit {} bytes accepted but not enforced yet: the memory guard is not part of this version", bytes)));
         Runner runner = new Runner(plan);
         try {
             runner.install(cl.common());

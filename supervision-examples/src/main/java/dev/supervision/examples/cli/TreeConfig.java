@@ -7,11 +7,16 @@ import dev.supervision.GiveUp;
 import dev.supervision.Restart;
 import dev.supervision.Strategy;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.process.GuardSpec;
+import dev.supervision.process.HostMemoryFloor;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
+import dev.supervision.process.Preflight;
 import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.Probe;
+import dev.supervision.process.RestartAdvisor;
+import dev.supervision.process.SignatureLibrary;
 import dev.supervision.process.StopSignal;
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -44,7 +50,8 @@ final class TreeConfig {
     private static final String[] PROCESS_KEYS = {"type", "id", "command", "shell", "env", "inheritEnv", "cwd",
         "readiness", "liveness", "startSeconds", "startTimeout", "stopSignal", "stopTimeout", "backoff", "restart",
         "significant", "normalExitCodes", "restartNowCodes", "fatalExitCodes", "silenceTimeout", "heartbeat",
-        "maxAge", "output", "stateDirectory"};
+        "maxAge", "output", "stateDirectory", "guards", "hostMemoryFloor", "preflight", "advisor", "signatures",
+        "crashHistory"};
 
     private final Path stateDir;
 
@@ -201,6 +208,16 @@ final class TreeConfig {
         n.positiveDuration("maxAge").ifPresent(p::maxAge);
         n.node("output").ifPresent(o -> p.output(output(o)));
         p.stateDirectory(n.string("stateDirectory").map(Path::of).orElse(stateDir));
+        n.node("guards").ifPresent(g -> p.guards(guards(g)));
+        n.node("hostMemoryFloor").ifPresent(f -> p.hostMemoryFloor(floor(f)));
+        n.node("preflight").ifPresent(f -> p.preflight(preflight(f)));
+        n.node("advisor").ifPresent(a -> p.advisor(advisor(a)));
+        n.string("signatures").ifPresent(v -> p.signatures(switch (v) {
+            case "builtIn" -> SignatureLibrary.builtIn();
+            case "none" -> SignatureLibrary.empty();
+            default -> throw new ConfigException(n.at("signatures") + ": expected builtIn or none, was '" + v + "'");
+        }));
+        n.bool("crashHistory").ifPresent(p::crashHistory);
         ProcessSpec spec = build(n.path(), p::build);
 
         ChildSpec.Builder child = ProcessChild.spec(spec);
@@ -208,6 +225,74 @@ final class TreeConfig {
         n.choice("restart", Restart.class).ifPresent(child::restart);
         n.bool("significant").ifPresent(child::significant);
         return build(n.path(), child::build);
+    }
+
+    private static GuardSpec guards(ConfigNode g) {
+        g.allow("memoryLimit", "gpuMemoryLimit", "interval", "gpuReleaseTimeout", "nvidiaSmi");
+        GuardSpec.Builder b = GuardSpec.builder();
+        g.string("memoryLimit").ifPresent(v -> b.treeRssLimitBytes(Values.bytes(g.at("memoryLimit"), v)));
+        g.string("gpuMemoryLimit").ifPresent(v -> b.gpuMemoryLimitBytes(Values.bytes(g.at("gpuMemoryLimit"), v)));
+        g.positiveDuration("interval").ifPresent(b::interval);
+        g.duration("gpuReleaseTimeout").ifPresent(b::gpuReleaseTimeout);
+        g.string("nvidiaSmi").ifPresent(v -> b.nvidiaSmi(Path.of(v)));
+        return build(g.path(), b::build);
+    }
+
+    private static HostMemoryFloor floor(ConfigNode f) {
+        f.allow("bytes", "fraction", "interval", "coolDown", "minRecovered", "maxUselessBrakes");
+        HostMemoryFloor.Builder b = HostMemoryFloor.builder();
+        String how = f.oneOf("bytes", "fraction");
+        if (how.equals("bytes")) {
+            b.floorBytes(Values.bytes(f.at("bytes"), f.requiredString("bytes")));
+        } else {
+            b.floorFraction(Values.fraction(f.at("fraction"), f.requiredString("fraction")));
+        }
+        f.positiveDuration("interval").ifPresent(b::interval);
+        f.duration("coolDown").ifPresent(b::coolDown);
+        f.string("minRecovered").ifPresent(v -> b.minRecoveredBytes(Values.bytes(f.at("minRecovered"), v)));
+        f.integer("maxUselessBrakes", 1, 1000).ifPresent(b::maxUselessBrakes);
+        return build(f.path(), b::build);
+    }
+
+    private static Preflight preflight(ConfigNode f) {
+        f.allow("diskFree", "memoryAvailable", "gpuPresent", "fileExists", "portFree");
+        Preflight.Builder b = Preflight.builder();
+        f.list("diskFree").ifPresent(l -> {
+            for (int i = 0; i < l.size(); i++) {
+                ConfigNode d = f.element("diskFree", i, l.get(i)).allow("path", "bytes");
+                b.diskFree(Path.of(d.requiredString("path")), Values.bytes(d.at("bytes"), d.requiredString("bytes")));
+            }
+        });
+        f.string("memoryAvailable").ifPresent(v -> b.memoryAvailable(Values.bytes(f.at("memoryAvailable"), v)));
+        f.bool("gpuPresent").ifPresent(v -> { if (v) b.gpuPresent(); });
+        f.strings("fileExists").ifPresent(l -> l.forEach(x -> b.fileExists(Path.of(x))));
+        f.strings("portFree").ifPresent(l -> {
+            for (int i = 0; i < l.size(); i++) b.portFree(Values.integer(f.at("portFree") + "[" + i + "]", l.get(i), 1, 65535));
+        });
+        return build(f.path(), b::build);
+    }
+
+    private static RestartAdvisor advisor(ConfigNode a) {
+        a.allow("resumeFromCheckpoint", "stepDown");
+        RestartAdvisor advisor = null;
+        Optional<ConfigNode> resume = a.node("resumeFromCheckpoint");
+        if (resume.isPresent()) {
+            ConfigNode r = resume.get().allow("dir", "prefix", "flag", "markerFile");
+            RestartAdvisor x = build(r.path(), () -> RestartAdvisor.resumeFromCheckpoint(Path.of(r.requiredString("dir")),
+                    r.string("prefix").orElse("checkpoint-"), r.requiredString("flag"), r.string("markerFile").orElse("trainer_state.json")));
+            advisor = x;
+        }
+        Optional<ConfigNode> step = a.node("stepDown");
+        if (step.isPresent()) {
+            ConfigNode d = step.get().allow("flag", "step", "floor", "kinds");
+            List<String> kinds = d.strings("kinds").orElseThrow(() -> new ConfigException(d.at("kinds") + ": required, e.g. [GPU_OOM]"));
+            RestartAdvisor x = build(d.path(), () -> RestartAdvisor.stepDown(d.requiredString("flag"),
+                    Values.number(d.at("step"), d.requiredString("step")), Values.number(d.at("floor"), d.requiredString("floor")),
+                    Set.copyOf(kinds)));
+            advisor = advisor == null ? x : advisor.andThen(x);
+        }
+        if (advisor == null) throw new ConfigException(a.path() + ": expected resumeFromCheckpoint and/or stepDown");
+        return advisor;
     }
 
     private static Probe probe(ConfigNode r) {

@@ -79,6 +79,24 @@ final class Values {
         };
     }
 
+    /** A decimal number. */
+    static double number(String where, String text) {
+        try {
+            double d = Double.parseDouble(text == null ? "" : text.trim());
+            if (Double.isFinite(d)) return d;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(where + ": expected a number, was '" + text + "'");
+    }
+
+    /** A fraction in (0, 1), e.g. {@code 0.06}. */
+    static double fraction(String where, String text) {
+        double d = number(where, text);
+        if (d <= 0 || d >= 1) throw new ConfigException(where + ": expected a fraction between 0 and 1 (exclusive), was " + text.trim());
+        return d;
+    }
+
     /** An integer in {@code min..max}. */
     static int integer(String where, String text, int min, int max) {
         int n;

@@ -94,6 +94,53 @@ class TreeConfigTest {
     }
 
     @Test
+    void readsTheGuardAndCrashIntelligenceKeys() {
+        Plan plan = parse("""
+                children:
+                  - id: llm
+                    command: [vllm, serve, m, --gpu-memory-utilization, "0.9"]
+                    guards: {memoryLimit: 48GiB, gpuMemoryLimit: 70GiB, interval: 2s, gpuReleaseTimeout: 90s, nvidiaSmi: /usr/bin/nvidia-smi}
+                    hostMemoryFloor: {fraction: 0.06, interval: 1s, coolDown: 30s, minRecovered: 512MiB, maxUselessBrakes: 3}
+                    preflight:
+                      diskFree: [{path: /var/log, bytes: 1GiB}]
+                      memoryAvailable: 8GiB
+                      gpuPresent: false
+                      fileExists: [/models/m/config.json]
+                      portFree: [8000]
+                    advisor:
+                      stepDown: {flag: --gpu-memory-utilization, step: 0.05, floor: 0.6, kinds: [GPU_OOM]}
+                    signatures: builtIn
+                    crashHistory: true
+                  - id: trainer
+                    command: [python, train.py]
+                    hostMemoryFloor: {bytes: 2GiB}
+                    advisor:
+                      resumeFromCheckpoint: {dir: /work/out, flag: --resume-from-checkpoint}
+                    signatures: none
+                    crashHistory: false
+                """);
+        assertThat(plan.children()).extracting(ChildSpec::id).containsExactly("llm", "trainer");
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            {children: [{id: a, command: [x], guards: {memoryLimit: lots}}]}                 | children[0].guards.memoryLimit: expected
+            {children: [{id: a, command: [x], guards: {interval: 10ms}}]}                    | children[0].guards: guards.interval: expected >= PT0.1S, was PT0.01S
+            {children: [{id: a, command: [x], guards: {rss: 1GiB}}]}                         | children[0].guards.rss: unknown key
+            {children: [{id: a, command: [x], hostMemoryFloor: {fraction: 1.5}}]}            | children[0].hostMemoryFloor.fraction: expected a fraction between 0 and 1 (exclusive), was 1.5
+            {children: [{id: a, command: [x], hostMemoryFloor: {}}]}                         | children[0].hostMemoryFloor: expected exactly one of bytes, fraction, was none
+            {children: [{id: a, command: [x], preflight: {portFree: [0]}}]}                  | children[0].preflight.portFree[0]: expected an integer in 1..65535, was 0
+            {children: [{id: a, command: [x], preflight: {diskFree: [{path: /x}]}}]}         | children[0].preflight.diskFree[0].bytes: required
+            {children: [{id: a, command: [x], advisor: {}}]}                                 | children[0].advisor: expected resumeFromCheckpoint and/or stepDown
+            {children: [{id: a, command: [x], advisor: {stepDown: {flag: --u, step: x, floor: 0.5, kinds: [GPU_OOM]}}}]} | children[0].advisor.stepDown.step: expected a number, was 'x'
+            {children: [{id: a, command: [x], advisor: {stepDown: {flag: --u, step: 0.1, floor: 0.5}}}]} | children[0].advisor.stepDown.kinds: required, e.g. [GPU_OOM]
+            {children: [{id: a, command: [x], signatures: all}]}                             | children[0].signatures: expected builtIn or none, was 'all'
+            """)
+    void rejectsBadGuardAndCrashIntelligenceKeys(String yaml, String message) {
+        assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class).hasMessageStartingWith(message);
+    }
+
+    @Test
     void treeOptionReplacesTheFilesName() {
         Plan plan = TreeConfig.parse("name: a\nchildren: [{id: x, command: [true]}]", "t", Optional.of("b"), STATE);
         assertThat(plan.root().name()).isEqualTo("b");
