@@ -91,6 +91,19 @@ class SuperviseCliTest {
     }
 
     @Test
+    void aCommandOverItsMemoryLimitIsStoppedAndRestartedUntilTheRetriesAreSpent() throws Exception {
+        // The leak is in the command's child: the limit is on the whole tree.
+        Path script = script("leak.sh", "echo run >> runs\nbash -c 'chunk=$(head -c 1048576 /dev/zero | tr \"\\0\" x); big=; "
+                + "for i in $(seq 300); do big+=$chunk; sleep 0.01; done; sleep 100' &\nwait\n");
+        try (Cli cli = Cli.start(dir, Map.of(), "--memory-limit", "100MiB", "--max-start-retries", "1", "--backoff", "100ms",
+                "--start-seconds", "0.1s", "--", script.toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.GAVE_UP);
+            assertThat(lines("runs")).isEqualTo(2);
+            assertThat(cli.stderr()).contains("memory guard tripped, RSS_LIMIT");
+        }
+    }
+
+    @Test
     void failedFirstStartsCountTowardMaxStartRetries() throws Exception {
         Path script = script("fail-at-once.sh", "echo run >> runs\nexit 1\n");
         try (Cli cli = Cli.start(dir, Map.of(), "--max-start-retries", "2", "--backoff", "100ms", "--", script.toString())) {
