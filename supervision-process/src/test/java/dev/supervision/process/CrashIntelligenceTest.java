@@ -127,8 +127,9 @@ class CrashIntelligenceTest {
         assertThat(crash.report()).contains(r);
         assertThat(crash.getMessage()).contains("GPU_OOM");
 
+        // Written once the exit is reported, off the restart path.
+        await().atMost(Duration.ofSeconds(10)).until(() -> CrashHistory.open(dir.resolve("state"), treeName).recent("trainer", 10).size() == 1);
         List<CrashReport> history = CrashHistory.open(dir.resolve("state"), treeName).recent("trainer", 10);
-        assertThat(history).hasSize(1);
         assertThat(history.get(0).kind()).isEqualTo("GPU_OOM");
         assertThat(history.get(0).matchedLine()).isEqualTo(r.matchedLine());
     }

@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * {@code kill -9} left behind. One file per tree: {@code <stateDir>/<tree>/ledger} (the tree name
  * percent-encoded to a safe file name).
  *
- * <p>Format: text, one record per line, appended and fsynced before {@link #record} returns, so a JVM
- * killed at any moment (or a power loss) leaves a readable file. A launch is
+ * <p>Format: text, one record per line, written (one {@code write}) before {@link #record} returns, so a JVM
+ * killed at any moment leaves a readable file. Not fsynced: what the ledger must survive is the death of
+ * this JVM, and the kernel keeps a written page through that; a crash of the OS, which an fsync would
+ * guard against, also kills every process the ledger lists (an fsync per launch and per exit cost
+ * 0.25 ms each on the restart path; see {@code ProcessRestartBench}). A launch is
  * {@code + <pid> <startTime> <incarnation> <run> <child> <crc32>} (run and child URL-encoded) and a death
  * {@code - <pid> <startTime> <crc32>}, the CRC-32 (hex) covering the text before it; lines starting with
  * {@code #} are comments. A last line without its newline (torn write) and lines failing their checksum
@@ -39,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * temporary file, fsynced, and atomically renamed over the ledger.
  *
  * <p>Threading: all methods are safe to call concurrently from one JVM (a {@link ReentrantLock}, so virtual
- * threads do not pin on Java 21); {@link #record} and {@link #remove} block for an fsync. One JVM run per
+ * threads do not pin on Java 21); {@link #record} and {@link #remove} block for one append. One JVM run per
  * tree and state directory at a time: two live runs sharing a ledger would each take the other for a
  * dead predecessor.
  */
@@ -99,7 +102,7 @@ public final class Ledger {
     }
 
     /**
-     * Records a launched process, durably (append + fsync) before returning.
+     * Records a launched process (one append) before returning.
      *
      * @throws IllegalArgumentException if the tag names another tree
      * @throws UncheckedIOException naming the file if it cannot be written
@@ -315,7 +318,6 @@ public final class Ledger {
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the ledger " + file, e);
         }

@@ -89,6 +89,8 @@ final class ProcessRun implements RunningChild {
     /** The cgroup file with the OOM-kill count, and the count when last resolved; null / -1 when unknown. */
     private volatile Path oomFile;
     private volatile long oomKillsBefore = -1;
+    /** The crash report made at the end, to append to the history once the exit is reported. */
+    private CrashReport unwritten;
     /** Samples the tree's memory and checks the spec's limits; set in {@link #begin}. */
     private volatile TreeGuard guard;
     private volatile ScheduledFuture<?> guardTimer;
@@ -327,6 +329,7 @@ final class ProcessRun implements RunningChild {
                     + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, why);
             startResult.completeExceptionally(j.restarts() ? j.crash() : new FatalStartException(j.crash().getMessage(), j.crash()));
             exit.complete(new ExitReason.Failure(j.crash()));
+            writeReport();
             return;
         }
         ExitReason reason = switch (why) {
@@ -357,6 +360,7 @@ final class ProcessRun implements RunningChild {
         };
         if (!startResult.isDone()) startResult.completeExceptionally(new IllegalStateException("'" + spec.id() + "' ended while starting: " + reason));
         exit.complete(reason);
+        writeReport();
     }
 
     /** A crash with its report attached, and whether its classified action allows a restart. */
@@ -388,6 +392,22 @@ final class ProcessRun implements RunningChild {
             report = report.withInFlightRequests(spec.inFlightRequests().get().snapshot(spec.id()));
         }
         CrashAction action = verdict.map(CrashClassification::action).orElse(CrashAction.restart());
+        unwritten = report;
+        owner.ended(Optional.of(report), action, g == null ? List.of() : g.lastPids());
+        if (action instanceof CrashAction.Alert) {
+            LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", spec.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
+        }
+        ctx.notify(new ProcessEvent.Crashed(report, action));
+        return new Judged(crash.withReport(report), action.restarts());
+    }
+
+    /**
+     * Appends the crash report, if any, to the tree's history: after the exit is reported, so that the
+     * history's fsync is not on the restart path (the supervisor restarts meanwhile).
+     */
+    private void writeReport() {
+        CrashReport report = unwritten;
+        if (report == null) return;
         Optional<CrashHistory> history = Optional.empty();
         try {
             history = owner.history(ctx.supervisor());
@@ -396,12 +416,6 @@ final class ProcessRun implements RunningChild {
             LOG.error("process '{}': cannot write the crash report to {}", spec.id(),
                     history.map(CrashHistory::file).map(Path::toString).orElse("the crash history"), e);
         }
-        owner.ended(Optional.of(report), action, g == null ? List.of() : g.lastPids());
-        if (action instanceof CrashAction.Alert) {
-            LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", spec.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
-        }
-        ctx.notify(new ProcessEvent.Crashed(report, action));
-        return new Judged(crash.withReport(report), action.restarts());
     }
 
     /** The most severe line match, for a run we stopped after a failed check. */

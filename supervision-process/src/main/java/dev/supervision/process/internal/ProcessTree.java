@@ -20,6 +20,8 @@ final class ProcessTree {
     private final Ledger ledger;
     private final ProcessTag tag;
     private volatile ProcessRef launched;
+    /** {@link PidWrap#epoch()} when the process was launched. */
+    private volatile long wrapEpoch;
 
     private ProcessTree(Ledger ledger, ProcessTag tag) {
         this.ledger = ledger;
@@ -44,6 +46,7 @@ final class ProcessTree {
 
     /** Records the launched process in the ledger (durably, before anything else happens). */
     void launched(Process process) {
+        wrapEpoch = PidWrap.epoch();
         Optional<ProcessRef> ref = ProcessScan.ref(process.pid());
         if (ref.isEmpty()) return;            // already gone: nothing can be orphaned by it
         launched = ref.get();
@@ -55,9 +58,14 @@ final class ProcessTree {
         return ProcessTimers.STOPPER.stop(root, Signal.valueOf(signal.name()), grace, tag);
     }
 
-    /** After the launched process exited: stops whatever else still carries the tag. */
+    /**
+     * After the launched process exited: stops whatever else still carries the tag. Only processes younger
+     * than the launched one can, so only pids above its own are read when {@link PidWrap} says that is safe.
+     */
     CompletableFuture<StopResult> sweep(StopSignal signal, Duration grace) {
-        return ProcessTimers.STOPPER.stop(List.of(), tag::equals, Signal.valueOf(signal.name()), grace);
+        ProcessRef ref = launched;
+        long minPid = ref == null ? 0 : PidWrap.floor(ref.pid(), wrapEpoch);
+        return ProcessTimers.STOPPER.stop(List.of(), tag::equals, Signal.valueOf(signal.name()), grace, minPid);
     }
 
     /** Drops the ledger entry once nothing of the tree is left. */

@@ -108,6 +108,16 @@ public final class TreeStopper {
      */
     public CompletableFuture<StopResult> stop(Collection<ProcessRef> roots, Predicate<ProcessTag> tagged,
             Signal signal, Duration stopTimeout) {
+        return stop(roots, tagged, signal, stopTimeout, 0);
+    }
+
+    /**
+     * As {@link #stop(Collection, Predicate, Signal, Duration)}, reading only the processes whose pid is at
+     * least {@code minPid} (and the roots): for a sweep after an exit, where only processes younger than
+     * the one that exited can carry its tag (see {@link PidWrap}). 0 reads every process.
+     */
+    public CompletableFuture<StopResult> stop(Collection<ProcessRef> roots, Predicate<ProcessTag> tagged,
+            Signal signal, Duration stopTimeout, long minPid) {
         Objects.requireNonNull(signal, "signal");
         Objects.requireNonNull(tagged, "tagged");
         if (stopTimeout.isNegative()) {
@@ -117,7 +127,7 @@ public final class TreeStopper {
         CompletableFuture<StopResult> result = new CompletableFuture<>();
         Thread.ofVirtual().name("supervision-tree-stop").start(() -> {
             try {
-                result.complete(run(rootList, tagged, signal, stopTimeout));
+                result.complete(run(rootList, tagged, signal, stopTimeout, minPid));
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }
@@ -125,24 +135,24 @@ public final class TreeStopper {
         return result;
     }
 
-    private StopResult run(List<ProcessRef> roots, Predicate<ProcessTag> tagged, Signal signal, Duration stopTimeout) {
+    private StopResult run(List<ProcessRef> roots, Predicate<ProcessTag> tagged, Signal signal, Duration stopTimeout, long minPid) {
         long start = System.nanoTime();
         long deadline = start + stopTimeout.toNanos();
         Set<ProcessRef> signalled = new LinkedHashSet<>();
         Set<ProcessRef> killed = new LinkedHashSet<>();
         List<String> problems = new ArrayList<>();
-        Set<ProcessRef> targets = remaining(roots, tagged);
+        Set<ProcessRef> targets = remaining(roots, tagged, minPid);
         while (!targets.isEmpty() && System.nanoTime() - deadline < 0) {
             Set<ProcessRef> fresh = new LinkedHashSet<>(targets);
             fresh.removeAll(signalled);
             deliver(signal, fresh, problems);
             signalled.addAll(fresh);
-            targets = remaining(awaitGone(signalled, deadline - System.nanoTime()), tagged);
+            targets = remaining(awaitGone(signalled, deadline - System.nanoTime()), tagged, minPid);
         }
         for (int round = 0; round < KILL_ROUNDS && !targets.isEmpty(); round++) {
             deliver(Signal.KILL, targets, problems);
             killed.addAll(targets);
-            targets = remaining(awaitGone(killed, killTimeout.toNanos()), tagged);
+            targets = remaining(awaitGone(killed, killTimeout.toNanos()), tagged, minPid);
         }
         if (!targets.isEmpty()) {
             problems.add("still alive after " + KILL_ROUNDS + " SIGKILL rounds of " + killTimeout.toMillis()
@@ -157,9 +167,9 @@ public final class TreeStopper {
      * When that finds nothing, a second sweep confirms it: one scan can miss a process caught mid-fork or
      * mid-exec.
      */
-    private static Set<ProcessRef> remaining(Collection<ProcessRef> from, Predicate<ProcessTag> tagged) {
-        Set<ProcessRef> left = ProcessScan.sweep(from, tagged);
-        return left.isEmpty() ? ProcessScan.sweep(from, tagged) : left;
+    private static Set<ProcessRef> remaining(Collection<ProcessRef> from, Predicate<ProcessTag> tagged, long minPid) {
+        Set<ProcessRef> left = ProcessScan.sweep(from, tagged, minPid);
+        return left.isEmpty() ? ProcessScan.sweep(from, tagged, minPid) : left;
     }
 
     /** Waits, without holding a thread, until all are gone or the time is up; returns those still alive. */
