@@ -13,6 +13,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -40,6 +42,12 @@ import java.util.regex.Matcher;
  * {@link #guardTripped} may be called from any thread.
  */
 public final class CrashClassifier implements LineListener {
+    /**
+     * Keyword filters by keyword list, shared by every classifier of the same library (immutable; its
+     * tables take about 136 KiB, which a hundred children would otherwise each hold).
+     */
+    private static final ConcurrentMap<List<String>, KeywordFilter> FILTERS = new ConcurrentHashMap<>();
+
     private final Clock clock;
     private final Consumer<CrashMatch> onMatch;
     private final CrashSignature[] lineSignatures;
@@ -112,7 +120,7 @@ public final class CrashClassifier implements LineListener {
         anyEveryLine = any;
         lineStarts = starts.toArray(byte[][]::new);
         lineEnds = ends.toArray(byte[][]::new);
-        filter = anywhere.isEmpty() ? null : new KeywordFilter(anywhere);
+        filter = anywhere.isEmpty() ? null : FILTERS.computeIfAbsent(List.copyOf(anywhere), KeywordFilter::new);
         for (Stream s : Stream.values()) streams[s.ordinal()] = new PerStream(lineSignatures);
     }
 

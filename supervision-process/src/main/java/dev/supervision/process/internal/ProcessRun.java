@@ -69,6 +69,8 @@ final class ProcessRun implements RunningChild {
     private final ProcessTree tree;
     private final Instant launched = Instant.now();
     private final long launchedNanos = System.nanoTime();
+    /** How often a tree without memory limits is sampled, for its crash report's memory at death. */
+    static final Duration UNGUARDED_INTERVAL = Duration.ofSeconds(10);
     private final CompletableFuture<RunningChild> startResult;
     private final ProcessStarter owner;
     private final CompletableFuture<ExitReason> exit = new CompletableFuture<>();
@@ -167,18 +169,30 @@ final class ProcessRun implements RunningChild {
         LOG.info("process '{}' (pid {}) ready after {} ({})", spec.id(), pid(), after, how);
     }
 
-    /** Samples the tree every guard interval from launch on (memory blows up while a model loads, too). */
+    /**
+     * Samples the tree from launch on (memory blows up while a model loads, too): every guard interval when
+     * a limit is set, else every {@link #UNGUARDED_INTERVAL} (for the crash report's memory at death only).
+     * A sample that runs {@code nvidia-smi} runs on a virtual thread; one that only reads {@code /proc}
+     * (tens of microseconds) runs on the timer thread itself.
+     */
     private void watchMemory() {
         Optional<ProcessRef> root = tree.root();
         if (root.isEmpty()) return;                  // already gone
         TreeGuard g = new TreeGuard(spec.guards(), HostGuards.gpu(spec.guards().nvidiaSmi()));
         guard = g;
-        Duration every = spec.guards().interval();
+        boolean blocking = spec.guards().gpuMemoryLimitBytes() > 0;
+        Duration every = spec.guards().hasLimits() ? spec.guards().interval() : UNGUARDED_INTERVAL;
+        Runnable sample = () -> g.check(root.get()).ifPresent(this::limitExceeded);
         guardTimer = ProcessTimers.every(Duration.ZERO, every, () -> {
-            if (ending.get() != null || !guardInFlight.compareAndSet(false, true)) return;
+            if (ending.get() != null) return;
+            if (!blocking) {
+                sample.run();
+                return;
+            }
+            if (!guardInFlight.compareAndSet(false, true)) return;
             Thread.ofVirtual().name("supervision-guard-" + spec.id()).start(() -> {
                 try {
-                    g.check(root.get()).ifPresent(this::limitExceeded);
+                    sample.run();
                 } finally {
                     guardInFlight.set(false);
                 }
