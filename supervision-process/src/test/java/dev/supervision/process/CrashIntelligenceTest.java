@@ -180,6 +180,30 @@ class CrashIntelligenceTest {
     }
 
     @Test
+    void aConfigurationErrorIsNotRetriedEvenWhenAGuardStopsTheStartFirst() throws IOException {
+        // The restart prints vLLM's no-cache-blocks error and, still loading, outgrows its memory limit:
+        // the guard stops it, and the verdict (do not restart) must still end the child.
+        Path crash = dir.resolve("crash-now");
+        Path s = script("vllm.sh", "if " + firstRun("vllm") + "; then\n  echo 'Uvicorn running'\n"
+                + "  while [ ! -e " + crash + " ]; do sleep 0.05; done\n  exit 1\nfi\n"
+                + say("ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.")
+                + "\nchunk=$(head -c 1048576 /dev/zero | tr '\\0' x)\nbig=''\nfor i in $(seq 300); do big+=$chunk; sleep 0.01; done\nsleep 100");
+        sup = start("guard-while-starting", proc("llm", s).readiness(Probe.logLine("Uvicorn running"))
+                .guards(GuardSpec.builder().treeRssLimitBytes(100 * MIB).interval(Duration.ofMillis(100)).build()).build());
+        // The first start runs (a failing first start would be the supervisor's own, failing the tree: OTP).
+        awaitRunning("llm", 1);
+        Files.createFile(crash);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> info("llm").state() == ChildState.FAILED);
+        assertThat(notices(ProcessEvent.GuardTripped.class)).isNotEmpty();
+        assertThat(crashes()).last().satisfies(c -> {
+            assertThat(c.report().kind()).isEqualTo("KV_CACHE_CONFIG");
+            assertThat(c.action()).isInstanceOf(CrashAction.DoNotRestart.class);
+        });
+        assertThat(notices(ProcessEvent.Launched.class)).hasSize(2);
+    }
+
+    @Test
     void theAdvisorStepsTheFlagDownAfterEachCudaOomUntilTheServerFits() throws IOException {
         // Under load it runs out of GPU memory unless its utilisation is 0.8 or less (it shares the GPU).
         Path s = script("serve.sh", "util=$2\necho serving at $util\nif awk \"BEGIN{exit !($util > 0.8)}\"; then\n"

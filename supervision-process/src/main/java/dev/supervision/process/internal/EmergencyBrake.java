@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The host memory floor ("emergency brake"), one per host-wide set of supervised trees (share one
@@ -30,6 +32,7 @@ import java.util.function.Supplier;
  * Time comes only from the scheduler, so tests drive it with {@code ManualScheduler}.
  */
 public final class EmergencyBrake implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmergencyBrake.class);
     private final HostMemoryFloor floor;
     private final Scheduler scheduler;
     private final Supplier<Optional<HostMemory.Snapshot>> host;
@@ -132,27 +135,33 @@ public final class EmergencyBrake implements AutoCloseable {
     }
 
     private void tick() {
-        Outcome o = check();
-        boolean tell = !(o instanceof Outcome.AboveFloor || o instanceof Outcome.CoolingDown);
-        lock.lock();
         try {
-            if (o instanceof Outcome.Unsupported) {
-                tell = !reportedUnsupported;
-                reportedUnsupported = true;
+            Outcome o = check();
+            boolean tell = !(o instanceof Outcome.AboveFloor || o instanceof Outcome.CoolingDown);
+            lock.lock();
+            try {
+                if (o instanceof Outcome.Unsupported) {
+                    tell = !reportedUnsupported;
+                    reportedUnsupported = true;
+                }
+            } finally {
+                lock.unlock();
             }
-        } finally {
-            lock.unlock();
-        }
-        if (tell) {
-            listener.accept(o);
-        }
-        lock.lock();
-        try {
-            if (!closed) {
-                timer = scheduler.schedule(floor.interval(), this::tick);
+            if (tell) {
+                listener.accept(o);
             }
+        } catch (RuntimeException e) {
+            // The next check must come whatever this one hit: one exception must not end the floor for good.
+            LOG.warn("host memory floor: a check failed; checking again in {}", floor.interval(), e);
         } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                if (!closed) {
+                    timer = scheduler.schedule(floor.interval(), this::tick);
+                }
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

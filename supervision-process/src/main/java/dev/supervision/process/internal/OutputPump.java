@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity) straight into the line buffer (the
  * process stream's own {@code BufferedInputStream} is bypassed for reads that large, so the only copy is
- * the JDK's from its native buffer), {@code \n} found eight bytes at a time (SWAR over a {@code long}
+ * the JDK's from its native buffer), {@code \n} found sixteen bytes at a time (SWAR over a {@code long}
  * view of the buffer), no String made unless a sink or listener asks for one (listeners get a view, the
  * tail keeps bytes in reused slots), and the consumers called once per read rather than once per line.
  *

@@ -24,9 +24,10 @@ final class PidWrap {
 
     private PidWrap() {}
 
-    /** How many wraps were seen so far; record it at a launch and hand it to {@link #floor}. */
+    /** How many wraps were seen so far, checked now; record it just before a launch and hand it to {@link #floor}. */
     static synchronized long epoch() {
         start();
+        check();
         return wraps;
     }
 
@@ -53,7 +54,8 @@ final class PidWrap {
         int digits = 0;
         for (int i = 0; i < n && b[i] >= '0' && b[i] <= '9'; i++, digits++) now = now * 10 + (b[i] - '0');
         if (digits == 0) {
-            last = -1;                        // unreadable: floor() answers 0
+            last = -1;                        // unreadable: floor() answers 0, and a wrap meanwhile
+            wraps++;                          // cannot be seen: count one, to be safe
             return;
         }
         if (last >= 0 && now < last) wraps++;

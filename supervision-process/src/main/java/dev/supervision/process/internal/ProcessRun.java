@@ -61,6 +61,8 @@ final class ProcessRun implements RunningChild {
         record CheckFailed(ProcessCrash.Kind kind, String detail) implements Ending {}
         record MaxAge(Duration age) implements Ending {}
         record Braked(GuardTrip trip) implements Ending {}
+        /** The process exited by itself: set when the exit is seen, so that no late check or trip claims it. */
+        record Exited() implements Ending {}
     }
 
     private final ProcessSpec spec;
@@ -69,6 +71,8 @@ final class ProcessRun implements RunningChild {
     private final ProcessTree tree;
     private final Instant launched = Instant.now();
     private final long launchedNanos = System.nanoTime();
+    /** Runs {@link #finish} (which may fsync the crash history), never on the JDK's shared delay thread. */
+    private static final java.util.concurrent.Executor FINISHER = r -> Thread.ofVirtual().name("supervision-exit").start(r);
     /** How often a tree without memory limits is sampled, for its crash report's memory at death. */
     static final Duration UNGUARDED_INTERVAL = Duration.ofSeconds(10);
     private final CompletableFuture<RunningChild> startResult;
@@ -91,8 +95,6 @@ final class ProcessRun implements RunningChild {
     /** The cgroup file with the OOM-kill count, and the count when last resolved; null / -1 when unknown. */
     private volatile Path oomFile;
     private volatile long oomKillsBefore = -1;
-    /** The crash report made at the end, to append to the history once the exit is reported. */
-    private CrashReport unwritten;
     /** Samples the tree's memory and checks the spec's limits; set in {@link #begin}. */
     private volatile TreeGuard guard;
     private volatile ScheduledFuture<?> guardTimer;
@@ -172,17 +174,23 @@ final class ProcessRun implements RunningChild {
     /**
      * Samples the tree from launch on (memory blows up while a model loads, too): every guard interval when
      * a limit is set, else every {@link #UNGUARDED_INTERVAL} (for the crash report's memory at death only).
-     * A sample that runs {@code nvidia-smi} runs on a virtual thread; one that only reads {@code /proc}
-     * (tens of microseconds) runs on the timer thread itself.
+     * A sample that runs a program ({@code nvidia-smi}, or {@code ps} without {@code /proc}) runs on a
+     * virtual thread; one that only reads {@code /proc} (tens of microseconds) runs on the timer thread.
      */
     private void watchMemory() {
         Optional<ProcessRef> root = tree.root();
         if (root.isEmpty()) return;                  // already gone
         TreeGuard g = new TreeGuard(spec.guards(), HostGuards.gpu(spec.guards().nvidiaSmi()));
         guard = g;
-        boolean blocking = spec.guards().gpuMemoryLimitBytes() > 0;
+        boolean blocking = spec.guards().gpuMemoryLimitBytes() > 0 || !ProcessScan.procAvailable();   // nvidia-smi, or ps
         Duration every = spec.guards().hasLimits() ? spec.guards().interval() : UNGUARDED_INTERVAL;
-        Runnable sample = () -> g.check(root.get()).ifPresent(this::limitExceeded);
+        Runnable sample = () -> {
+            try {
+                g.check(root.get()).ifPresent(this::limitExceeded);
+            } catch (RuntimeException e) {             // a periodic task that throws is never run again
+                LOG.warn("process '{}': memory sample failed", spec.id(), e);
+            }
+        };
         guardTimer = ProcessTimers.every(Duration.ZERO, every, () -> {
             if (ending.get() != null) return;
             if (!blocking) {
@@ -231,10 +239,13 @@ final class ProcessRun implements RunningChild {
 
     private void tripped(GuardTrip trip) {
         CrashClassifier c = classifier;
-        if (c != null) c.guardTripped(trip.reason(), trip.toString());
-        ctx.notify(new ProcessEvent.GuardTripped(trip));
-        LOG.warn("process '{}' (pid {}): memory guard tripped, {}; stopping its tree", spec.id(), pid(), trip);
-        endTree(spec.stopTimeout());
+        if (c != null) c.guardTripped(trip.reason(), trip.toString());   // before the stop: the verdict needs it
+        try {
+            ctx.notify(new ProcessEvent.GuardTripped(trip));
+            LOG.warn("process '{}' (pid {}): memory guard tripped, {}; stopping its tree", spec.id(), pid(), trip);
+        } finally {
+            endTree(spec.stopTimeout());
+        }
     }
 
     private void startChecks() {
@@ -318,7 +329,8 @@ final class ProcessRun implements RunningChild {
         leaveBrake.run();
         int code = process.exitValue();
         Duration uptime = Duration.ofNanos(System.nanoTime() - launchedNanos);
-        Ending why = ending.get();
+        Ending witness = ending.compareAndExchange(null, new Ending.Exited());
+        Ending why = witness;                        // null: it exited by itself
         // Whatever the main process left behind (workers, grandchildren, detached ones) goes too.
         Duration grace = why instanceof Ending.Cancelled ? Duration.ZERO : spec.stopTimeout();
         tree.sweep(spec.stopSignal(), grace)
@@ -331,7 +343,7 @@ final class ProcessRun implements RunningChild {
                 .thenCompose(v -> stopping.get() == null ? CompletableFuture.completedFuture(null) : stopping.get())
                 .thenCompose(v -> output.completion().exceptionally(e -> null)
                         .completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS))
-                .whenComplete((v, e) -> finish(code, uptime, why));
+                .whenCompleteAsync((v, e) -> finish(code, uptime, why), FINISHER);
     }
 
     private void finish(int code, Duration uptime, Ending why) {
@@ -343,11 +355,11 @@ final class ProcessRun implements RunningChild {
                     + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, why);
             startResult.completeExceptionally(j.restarts() ? j.crash() : new FatalStartException(j.crash().getMessage(), j.crash()));
             exit.complete(new ExitReason.Failure(j.crash()));
-            writeReport();
             return;
         }
         ExitReason reason = switch (why) {
             case null -> ExitClassifier.classify(spec, code, pid(), uptime, tail);
+            case Ending.Exited x -> ExitClassifier.classify(spec, code, pid(), uptime, tail);    // not reached: never a witness
             case Ending.Requested r -> new ExitReason.Shutdown(status.toString());
             case Ending.Cancelled c -> new ExitReason.Shutdown("start abandoned, " + status);
             case Ending.MaxAge m -> new ExitReason.RestartNow("maximum age " + m.age() + " reached");
@@ -372,9 +384,15 @@ final class ProcessRun implements RunningChild {
                 yield reason;
             }
         };
-        if (!startResult.isDone()) startResult.completeExceptionally(new IllegalStateException("'" + spec.id() + "' ended while starting: " + reason));
+        if (!startResult.isDone()) {
+            // Stopped while starting (a guard, a check): a crash that must not be retried fails the start for good.
+            startResult.completeExceptionally(switch (reason) {
+                case ExitReason.Fatal f -> new FatalStartException(f.cause().getMessage(), f.cause());
+                case ExitReason.Failure f -> f.cause();
+                default -> new IllegalStateException("'" + spec.id() + "' ended while starting: " + reason);
+            });
+        }
         exit.complete(reason);
-        writeReport();
     }
 
     /** A crash with its report attached, and whether its classified action allows a restart. */
@@ -406,7 +424,7 @@ final class ProcessRun implements RunningChild {
             report = report.withInFlightRequests(spec.inFlightRequests().get().snapshot(spec.id()));
         }
         CrashAction action = verdict.map(CrashClassification::action).orElse(CrashAction.restart());
-        unwritten = report;
+        write(report);
         owner.ended(Optional.of(report), action, g == null ? List.of() : g.lastPids());
         if (action instanceof CrashAction.Alert) {
             LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", spec.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
@@ -416,12 +434,11 @@ final class ProcessRun implements RunningChild {
     }
 
     /**
-     * Appends the crash report, if any, to the tree's history: after the exit is reported, so that the
-     * history's fsync is not on the restart path (the supervisor restarts meanwhile).
+     * Appends the crash report to the tree's history before the crash is announced or the exit reported
+     * (fsynced: a machine brought down by the GPU fault that crashed the process must still show it; and a
+     * CLI that exits once its tree gave up must not lose the last report).
      */
-    private void writeReport() {
-        CrashReport report = unwritten;
-        if (report == null) return;
+    private void write(CrashReport report) {
         Optional<CrashHistory> history = Optional.empty();
         try {
             history = owner.history(ctx.supervisor());

@@ -62,10 +62,18 @@ public final class ProcessStarter implements ChildStarter {
                 pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 spec.workingDirectory().ifPresent(d -> pb.directory(d.toFile()));
                 if (result.isDone()) return;               // cancelled before the launch
+                tree.aboutToLaunch();
                 Process process = pb.start();
-                tree.launched(process);
-                ctx.notify(new ProcessEvent.Launched(process.pid(), next.argv()));
-                new ProcessRun(spec, ctx, process, tree, result, this).begin();
+                try {
+                    tree.launched(process);
+                    ctx.notify(new ProcessEvent.Launched(process.pid(), next.argv()));
+                    new ProcessRun(spec, ctx, process, tree, result, this).begin();
+                } catch (Throwable t) {
+                    // Launched but not watched: nobody would drain, stop or report it.
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly();
+                    throw t;
+                }
             } catch (Throwable t) {
                 result.completeExceptionally(t);
             }

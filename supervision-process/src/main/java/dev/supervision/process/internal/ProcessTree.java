@@ -44,9 +44,13 @@ final class ProcessTree {
     /** Adds the tag to the environment the process will be launched with. */
     void tag(Map<String, String> environment) { tag.applyTo(environment); }
 
-    /** Records the launched process in the ledger (durably, before anything else happens). */
-    void launched(Process process) {
+    /** Call just before the launch: notes the pid counter's wraps so far (see {@link #sweep}). */
+    void aboutToLaunch() {
         wrapEpoch = PidWrap.epoch();
+    }
+
+    /** Records the launched process in the ledger (one append, before anything else happens). */
+    void launched(Process process) {
         Optional<ProcessRef> ref = ProcessScan.ref(process.pid());
         if (ref.isEmpty()) return;            // already gone: nothing can be orphaned by it
         launched = ref.get();
