@@ -31,7 +31,11 @@ import org.slf4j.LoggerFactory;
  * {@code <stateDir>/<tree>/crashes.jsonl} (the tree name percent-encoded as for the orphan ledger), so
  * that it survives a restart of the supervising JVM and can be read with {@code jq}.
  *
- * <p>Durability: {@link #append} writes the line and fsyncs before it returns. A JVM killed while writing
+ * <p>Durability: {@link #append} writes the line before it returns, so it survives this JVM's death at
+ * once, and a virtual thread fsyncs the file right after (appends made meanwhile share one fsync), so it
+ * survives a crash of the machine (a GPU fault can take the host down) within milliseconds; {@link #sync}
+ * waits for that. The fsync is kept off the caller's thread because a crash report is written on the
+ * path from a crash to its restart. A JVM killed while writing
  * leaves at most a torn last line, which reading ignores and the next append closes off with a newline
  * (reading also ignores, with a warning, any line that is
  * not a valid report), so a file is always readable. Fields a reader does not know are skipped, so an
@@ -43,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * deleted. A single line longer than the limit is still written, alone in its file.
  *
  * <p>Threading: all methods are safe to call concurrently from one JVM (one {@link ReentrantLock}, so
- * virtual threads do not pin on Java 21) and run on the caller's thread: {@link #append} blocks for an
- * fsync (call it from a virtual thread, never from a latency-sensitive one), queries read the files. One
+ * virtual threads do not pin on Java 21) and run on the caller's thread: {@link #append} blocks for one
+ * write (and, when the file rotates, the renames), queries read the files. One
  * JVM run per tree and state directory writes at a time; another process may read concurrently and sees
  * only complete lines.
  */
@@ -58,6 +62,8 @@ public final class CrashHistory {
     private static final String FILE = "crashes.jsonl";
 
     private final String tree;
+    /** A background fsync is scheduled and has not started yet. */
+    private final java.util.concurrent.atomic.AtomicBoolean syncPending = new java.util.concurrent.atomic.AtomicBoolean();
     private final Path file;
     private final long maxFileBytes;
     private final int files;
@@ -110,7 +116,8 @@ public final class CrashHistory {
     }
 
     /**
-     * Appends a report durably (write + fsync before returning), rotating first if needed.
+     * Appends a report, rotating first if needed: written before returning, fsynced right after on a
+     * virtual thread (see the class documentation; {@link #sync} waits for it).
      *
      * @throws IllegalArgumentException if the report is of another tree
      * @throws UncheckedIOException naming the file if it cannot be written
@@ -136,12 +143,44 @@ public final class CrashHistory {
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
-                ch.force(false);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the crash history " + file, e);
         } finally {
             lock.unlock();
+        }
+        if (syncPending.compareAndSet(false, true)) Thread.ofVirtual().name("supervision-crash-history-sync").start(this::syncNow);
+    }
+
+    /**
+     * Waits until every report appended so far is on disk (fsynced).
+     *
+     * @throws UncheckedIOException naming the file if it cannot be synced
+     */
+    public void sync() {
+        lock.lock();
+        try {
+            if (Files.exists(file)) force();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sync the crash history " + file, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The background fsync after appends; appends made before it starts share it. */
+    private void syncNow() {
+        syncPending.set(false);
+        try {
+            sync();
+        } catch (UncheckedIOException e) {
+            LOG.warn("Crash history {}: cannot fsync: {}", file, e.getCause().toString());
+        }
+    }
+
+    private void force() throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(false);
         }
     }
 
@@ -219,6 +258,7 @@ public final class CrashHistory {
     }
 
     private void rotate() throws IOException {
+        force();                                     // what leaves for .1 is on disk before it moves
         Files.deleteIfExists(files == 1 ? file : rotated(files - 1));
         for (int i = files - 2; i >= 0; i--) {
             Path from = i == 0 ? file : rotated(i);

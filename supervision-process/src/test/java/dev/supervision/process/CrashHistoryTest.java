@@ -38,6 +38,16 @@ class CrashHistoryTest {
     }
 
     @Test
+    void syncWaitsForEveryAppendAndAnEmptyHistorySyncsToo() {
+        CrashHistory empty = CrashHistory.open(dir, "never-crashed");
+        empty.sync();                                        // nothing written yet: nothing to do, no error
+        CrashHistory history = CrashHistory.open(dir, "synced");
+        for (int i = 1; i <= 20; i++) history.append(CrashWriterMain.report("synced", i));
+        history.sync();
+        assertThat(history.all()).hasSize(20);
+    }
+
+    @Test
     void rotatesBySizeKeepingTheConfiguredNumberOfFiles() throws Exception {
         CrashHistory history = CrashHistory.open(dir, "rotating", 2_000, 3);
         for (int i = 1; i <= 40; i++) {

@@ -58,7 +58,7 @@ import java.util.stream.Stream;
  *       completes before the loop has registered for it, the loop runs that completion ahead of queued
  *       notices); such a cycle is still counted, with {@code Launched} as late as the listener saw it. Run
  *       twice: with the state directory (the orphan ledger, appended on every launch and exit, and the
- *       crash history, appended and fsynced before each exit is reported) in a temporary directory on the
+ *       crash history, appended before each exit is reported and fsynced right after) in a temporary directory on the
  *       disk, as in production, and on {@code /dev/shm} (tmpfs, fsync is free) to show what the disk costs.
  * </ul>
  * The sides take turns in rounds so that a change in the machine's load hits all of them; every side
@@ -139,7 +139,7 @@ public final class ProcessRestartBench {
         System.out.println("bare:   SIGKILL -> onExit()             " + bareDetect.summary());
         System.out.println("bare:   onExit() -> start() returned    " + bareSpawn.summary());
         System.out.println("ours:   SIGKILL -> ChildExited          " + disk.exited.summary()
-                + "   (reaper sees the exit, sweep of younger pids, output EOF, crash report + history fsync, ledger '-', hop to the loop)");
+                + "   (reaper sees the exit, sweep of younger pids, output EOF, crash report + history write, ledger '-', hop to the loop)");
         System.out.println("ours:   ChildExited -> RestartScheduled " + disk.scheduled.summary());
         System.out.println("ours:   RestartScheduled -> Launched    " + disk.launched.summary()
                 + "   (launch thread, fork/exec, ledger '+', hop to the loop)");

@@ -71,7 +71,7 @@ final class ProcessRun implements RunningChild {
     private final ProcessTree tree;
     private final Instant launched = Instant.now();
     private final long launchedNanos = System.nanoTime();
-    /** Runs {@link #finish} (which may fsync the crash history), never on the JDK's shared delay thread. */
+    /** Runs {@link #finish} (which writes the crash history), never on the JDK's shared delay thread. */
     private static final java.util.concurrent.Executor FINISHER = r -> Thread.ofVirtual().name("supervision-exit").start(r);
     /** How often a tree without memory limits is sampled, for its crash report's memory at death. */
     static final Duration UNGUARDED_INTERVAL = Duration.ofSeconds(10);
@@ -434,9 +434,10 @@ final class ProcessRun implements RunningChild {
     }
 
     /**
-     * Appends the crash report to the tree's history before the crash is announced or the exit reported
-     * (fsynced: a machine brought down by the GPU fault that crashed the process must still show it; and a
-     * CLI that exits once its tree gave up must not lose the last report).
+     * Appends the crash report to the tree's history before the crash is announced or the exit reported,
+     * so that a CLI that exits once its tree gave up never loses the last report. The history fsyncs
+     * right after, off this thread (a machine brought down by the GPU fault that crashed the process must
+     * still show it).
      */
     private void write(CrashReport report) {
         Optional<CrashHistory> history = Optional.empty();
