@@ -420,11 +420,11 @@ class SupervisorSemanticsTest {
 
     @Test
     void aChildIgnoringInterruptsIsReportedAbandonedAndDoesNotHangTheStop() {
-        java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         Worker stubborn = ctx -> {
-            while (!release.get()) {
+            while (release.getCount() > 0) {
                 try {
-                    Thread.sleep(Duration.ofMillis(5));   // the behaviour under test: swallow every interrupt
+                    release.await();                      // the behaviour under test: swallow every interrupt
                 } catch (InterruptedException ignored) {
                     // deliberately ignored
                 }
@@ -436,7 +436,7 @@ class SupervisorSemanticsTest {
         clock.advance(Duration.ofSeconds(1));
         assertThat(stopped.join()).isEqualTo(ExitReason.SHUTDOWN);
         assertThat(t.events).anyMatch(e -> e instanceof SupervisorEvent.ChildAbandoned a && a.child().equals("stubborn"));
-        release.set(true);
+        release.countDown();
         sup = null;
     }
 

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,7 @@ public final class CrashHistory {
 
     private final String tree;
     /** A background fsync is scheduled and has not started yet. */
-    private final java.util.concurrent.atomic.AtomicBoolean syncPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean syncPending = new AtomicBoolean();
     private final Path file;
     private final long maxFileBytes;
     private final int files;

@@ -34,6 +34,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,7 +73,7 @@ final class ProcessRun implements RunningChild {
     private final Instant launched = Instant.now();
     private final long launchedNanos = System.nanoTime();
     /** Runs {@link #finish} (which writes the crash history), never on the JDK's shared delay thread. */
-    private static final java.util.concurrent.Executor FINISHER = r -> Thread.ofVirtual().name("supervision-exit").start(r);
+    private static final Executor FINISHER = r -> Thread.ofVirtual().name("supervision-exit").start(r);
     /** How often a tree without memory limits is sampled, for its crash report's memory at death. */
     static final Duration UNGUARDED_INTERVAL = Duration.ofSeconds(10);
     private final CompletableFuture<RunningChild> startResult;
