@@ -58,10 +58,11 @@ public final class FootprintBench {
      * serial collector with a small heap, C1 only, no class-data-sharing archive mapped (it costs resident
      * pages for classes a supervisor never loads; start-up is slower), no perf-data file, and caps on the
      * code cache and metaspace. The heap is sized for about 100 process children: each holds two output
-     * read buffers of 72 KiB with the default maximum line length.
+     * read buffers of 72 KiB with the default maximum line length. Native access lets the library launch and
+     * watch processes with {@code posix_spawn}, {@code pidfd} and {@code epoll} (no thread per process or pipe).
      */
     static final List<String> RECOMMENDED = List.of(
-            "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:off", "-XX:-UsePerfData",
+            "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:off", "-XX:-UsePerfData",
             "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m");
     private static final int CHILDREN = 100;
     private static final List<String> COMMAND = List.of("sleep", "100000");

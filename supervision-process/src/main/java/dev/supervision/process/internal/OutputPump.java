@@ -108,8 +108,9 @@ public final class OutputPump {
 
     private Thread thread(String childId, Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
         Reader reader = new Reader(stream, in, consumers, maxLine);
-        Thread t = new Thread(null, reader, "supervision-out-" + childId + "-" + stream.name().toLowerCase(Locale.ROOT),
-                STACK_SIZE, false);
+        String name = "supervision-out-" + childId + "-" + stream.name().toLowerCase(Locale.ROOT);
+        if (in instanceof PollableStream) return Thread.ofVirtual().name(name).unstarted(reader);
+        Thread t = new Thread(null, reader, name, STACK_SIZE, false);
         t.setDaemon(true);
         return t;
     }

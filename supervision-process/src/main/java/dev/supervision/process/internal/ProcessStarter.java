@@ -63,7 +63,7 @@ public final class ProcessStarter implements ChildStarter {
                 spec.workingDirectory().ifPresent(d -> pb.directory(d.toFile()));
                 if (result.isDone()) return;               // cancelled before the launch
                 tree.aboutToLaunch();
-                Process process = pb.start();
+                Process process = Launch.start(pb);
                 try {
                     tree.launched(process);
                     ctx.notify(new ProcessEvent.Launched(process.pid(), next.argv()));

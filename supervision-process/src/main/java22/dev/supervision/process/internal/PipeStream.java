@@ -1,0 +1,116 @@
+package dev.supervision.process.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read end of a child's stdout or stderr pipe, non-blocking, read straight into the caller's array
+ * (one copy, the kernel's). A read on an empty pipe parks the calling thread until the {@link Poller}
+ * reports data or end of file, so a virtual thread draining it unmounts meanwhile. One reader at a time;
+ * {@link #close} from any thread wakes a parked reader, which then fails with "Stream closed".
+ */
+final class PipeStream extends InputStream implements PollableStream {
+    private static final Logger LOG = LoggerFactory.getLogger(PipeStream.class);
+    private static final int EVENTS = Libc.EPOLLIN | Libc.EPOLLONESHOT;
+
+    private final Poller poller;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final MemorySegment errno = Libc.newErrno(Arena.ofAuto());
+    private final long token;
+    /** The descriptor; -1 once closed (guarded by {@link #lock}). */
+    private int fd;
+    private volatile boolean ready;
+    private volatile Thread waiter;
+
+    PipeStream(Poller poller, int fd) throws IOException {
+        this.poller = poller;
+        this.fd = fd;
+        this.token = poller.add(fd, EVENTS, this::wake);
+    }
+
+    /** Runs on the poller thread. */
+    private void wake() {
+        ready = true;
+        Thread t = waiter;
+        if (t != null) LockSupport.unpark(t);
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) return 0;
+        MemorySegment target = MemorySegment.ofArray(b).asSlice(off, len);
+        while (true) {
+            long n;
+            int error;
+            lock.lock();
+            try {
+                if (fd < 0) throw new IOException("Stream closed");
+                n = (long) Libc.read.invokeExact(errno, fd, target, (long) len);
+                error = n < 0 ? Libc.errno(errno) : 0;
+            } catch (IOException e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IOException("read failed", t);
+            } finally {
+                lock.unlock();
+            }
+            if (n > 0) return (int) n;
+            if (n == 0) return -1;
+            if (error == Libc.EINTR) continue;
+            if (error != Libc.EAGAIN) throw new IOException("read: " + Libc.describe(error));
+            awaitData();
+        }
+    }
+
+    /** Parks until the poller reports the pipe readable (or hung up), or the stream is closed. */
+    private void awaitData() throws IOException {
+        ready = false;
+        waiter = Thread.currentThread();
+        try {
+            lock.lock();
+            try {
+                if (fd < 0) throw new IOException("Stream closed");
+                poller.rearm(fd, EVENTS, token);
+            } finally {
+                lock.unlock();
+            }
+            while (!ready) LockSupport.park(this);
+        } finally {
+            waiter = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (fd < 0) return;
+            poller.remove(fd, token);
+            try {
+                int rc = (int) Libc.close.invokeExact(errno, fd);     // on Linux the descriptor is gone even if this fails
+                if (rc != 0) LOG.debug("close({}): {}", fd, Libc.describe(Libc.errno(errno)));
+            } catch (Throwable t) {
+                LOG.debug("close({}) failed", fd, t);
+            }
+            fd = -1;
+        } finally {
+            lock.unlock();
+        }
+        wake();
+    }
+}

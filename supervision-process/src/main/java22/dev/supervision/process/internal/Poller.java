@@ -1,0 +1,124 @@
+package dev.supervision.process.internal;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code epoll} instance and the platform daemon thread ({@code supervision-poller}) that waits on it
+ * and runs each ready descriptor's callback. Callbacks run on that thread and must be short (wake a
+ * reader, reap an exited process). Registrations are keyed by a token that is never reused, so an event
+ * still in flight for a closed descriptor can never reach the descriptor that took its number. Idle, the
+ * thread is blocked in {@code epoll_wait} and costs no CPU. Thread-safe.
+ */
+final class Poller {
+    private static final Logger LOG = LoggerFactory.getLogger(Poller.class);
+    private static final int MAX_EVENTS = 64;
+    private static final long STACK_SIZE = 256 * 1024;
+
+    private final int epfd;
+    private final Map<Long, Runnable> callbacks = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong();
+    /** For {@code epoll_ctl}, from any thread: one event struct and errno segment per calling thread. */
+    private final ThreadLocal<MemorySegment[]> scratch = ThreadLocal.withInitial(() -> {
+        Arena arena = Arena.ofAuto();
+        return new MemorySegment[] {arena.allocate(16, 8), Libc.newErrno(arena)};
+    });
+
+    Poller() throws IOException {
+        MemorySegment errno = Libc.newErrno(Arena.global());
+        try {
+            epfd = (int) Libc.epollCreate1.invokeExact(errno, Libc.EPOLL_CLOEXEC);
+        } catch (Throwable t) {
+            throw new IOException("epoll_create1 failed", t);
+        }
+        if (epfd < 0) throw new IOException("epoll_create1: " + Libc.describe(Libc.errno(errno)));
+        Thread t = new Thread(null, this::loop, "supervision-poller", STACK_SIZE, false);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Watches {@code fd} for {@code events}; {@code callback} runs on the poller thread when it is ready
+     * (once, until {@link #rearm}, when {@code events} holds {@code EPOLLONESHOT}).
+     *
+     * @return the registration's token, for {@link #rearm} and {@link #remove}
+     */
+    long add(int fd, int events, Runnable callback) throws IOException {
+        long token = tokens.incrementAndGet();
+        callbacks.put(token, callback);
+        try {
+            ctl(Libc.EPOLL_CTL_ADD, fd, events, token);
+        } catch (IOException e) {
+            callbacks.remove(token);
+            throw e;
+        }
+        return token;
+    }
+
+    /** Re-enables a one-shot registration. */
+    void rearm(int fd, int events, long token) throws IOException {
+        ctl(Libc.EPOLL_CTL_MOD, fd, events, token);
+    }
+
+    /** Stops watching {@code fd}; call before closing it. */
+    void remove(int fd, long token) {
+        callbacks.remove(token);
+        try {
+            ctl(Libc.EPOLL_CTL_DEL, fd, 0, token);
+        } catch (IOException e) {
+            LOG.debug("epoll_ctl(DEL, {}): {}", fd, e.getMessage());
+        }
+    }
+
+    private void ctl(int op, int fd, int events, long token) throws IOException {
+        MemorySegment[] s = scratch.get();
+        MemorySegment event = s[0];
+        event.set(ValueLayout.JAVA_INT, 0, events);
+        event.set(ValueLayout.JAVA_LONG_UNALIGNED, Libc.EPOLL_DATA_OFFSET, token);
+        int rc;
+        try {
+            rc = (int) Libc.epollCtl.invokeExact(s[1], epfd, op, fd, event);
+        } catch (Throwable t) {
+            throw new IOException("epoll_ctl failed", t);
+        }
+        if (rc != 0) throw new IOException("epoll_ctl(" + op + ", fd " + fd + "): " + Libc.describe(Libc.errno(s[1])));
+    }
+
+    private void loop() {
+        Arena arena = Arena.global();
+        MemorySegment events = arena.allocate(Libc.EPOLL_EVENT_BYTES * MAX_EVENTS, 8);
+        MemorySegment errno = Libc.newErrno(arena);
+        while (true) {
+            int n;
+            try {
+                n = (int) Libc.epollWait.invokeExact(errno, epfd, events, MAX_EVENTS, -1);
+            } catch (Throwable t) {
+                LOG.error("epoll_wait failed; process exits and output are no longer watched", t);
+                return;
+            }
+            if (n < 0) {
+                int e = Libc.errno(errno);
+                if (e == Libc.EINTR) continue;
+                LOG.error("epoll_wait: {}; process exits and output are no longer watched", Libc.describe(e));
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                long token = events.get(ValueLayout.JAVA_LONG_UNALIGNED, i * Libc.EPOLL_EVENT_BYTES + Libc.EPOLL_DATA_OFFSET);
+                Runnable callback = callbacks.get(token);
+                if (callback == null) continue;            // removed meanwhile
+                try {
+                    callback.run();
+                } catch (Throwable t) {
+                    LOG.error("poller callback failed", t);
+                }
+            }
+        }
+    }
+}
