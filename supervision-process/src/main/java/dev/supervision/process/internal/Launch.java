@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <p>The system property {@code supervision.process.launcher} chooses: {@code auto} (default: native
  * where possible), {@code jdk} (always {@code ProcessBuilder}); read at every launch. Thread-safe.
  */
-final class Launch {
+public final class Launch {
     private static final Logger LOG = LoggerFactory.getLogger(Launch.class);
     /** The launcher implementation, compiled for Java 22 into the same package. */
     private static final String NATIVE_CLASS = "dev.supervision.process.internal.PosixSpawnLauncher";
@@ -37,7 +37,7 @@ final class Launch {
      * Starts {@code pb}: natively when available and {@code pb} asks for what the native launcher gives
      * (stdin from a file, stdout and stderr on separate pipes), else {@code pb.start()}.
      */
-    static Process start(ProcessBuilder pb) throws IOException {
+    public static Process start(ProcessBuilder pb) throws IOException {
         Optional<NativeLauncher> launcher = launcher();
         if (launcher.isPresent()
                 && pb.redirectInput().type() == ProcessBuilder.Redirect.Type.READ
@@ -57,7 +57,7 @@ final class Launch {
     }
 
     /** How children are launched in this JVM now, for logs and tests. */
-    static String describe() {
+    public static String describe() {
         return launcher().map(NativeLauncher::describe)
                 .orElse("JDK ProcessBuilder (" + (NATIVE.launcher().isPresent() ? PROPERTY + "=jdk" : NATIVE.why()) + ")");
     }

@@ -17,11 +17,13 @@ import java.util.concurrent.TimeUnit;
  * thread-safe; a process that vanishes during a sample counts 0 and never makes it throw.
  *
  * <p>On Linux, cheap by construction (the benchmark {@code GuardCostBench} measures it): the root's
- * start time is checked against {@code /proc/<pid>/stat} (a reused pid is never sampled), children come
- * from {@code /proc/<pid>/task/<tid>/children} (no scan of the whole of {@code /proc}, so the cost grows
- * with the supervised processes, not with the host), and RSS from field 2 of {@code /proc/<pid>/statm}
- * times the page size (read once from {@code /proc/self/auxv}). The environment is never read. A kernel
- * without the {@code children} files falls back to {@link ProcessHandle#descendants()}.
+ * start time is checked against {@code /proc/<pid>/stat} (a reused pid is never sampled), which also gives
+ * each process's RSS (in pages, times the page size read once from {@code /proc/self/auxv}) and thread
+ * count; children come from {@code /proc/<pid>/task/<tid>/children} (no scan of the whole of
+ * {@code /proc}, so the cost grows with the supervised processes, not with the host; a single-threaded
+ * process's one task file is read without listing its tasks). A process without children costs two small
+ * reads. The environment is never read. A kernel without the {@code children} files falls back to
+ * {@link ProcessHandle#descendants()} and {@code /proc/<pid>/statm}.
  *
  * <p>Without {@code /proc} (macOS): the tree comes from {@link ProcessHandle#descendants()} and the RSS
  * from one {@code ps -o rss= -p pid,…} per sample (kilobytes), bounded by a 5 s timeout; if {@code ps}
@@ -51,18 +53,56 @@ public final class MemorySampler {
 
     /** The tree's RSS, or empty if the root is gone (or its pid now belongs to another process). */
     public static Optional<TreeMemory> sample(ProcessRef root) {
-        if (!ProcessScan.isAlive(root)) {
+        if (!ProcessScan.procAvailable() || !CHILDREN_FILES) {
+            if (!ProcessScan.isAlive(root)) {
+                return Optional.empty();
+            }
+            List<Long> pids = treePids(root.pid());
+            long sum = 0;
+            if (!ProcessScan.procAvailable()) {
+                sum = rssViaPs(pids);
+            } else {
+                for (long pid : pids) {
+                    sum += rss(pid);
+                }
+            }
+            return Optional.of(new TreeMemory(root, sum, pids));
+        }
+        // One stat read per process gives its identity, RSS and thread count; a single-threaded process's
+        // children are then one more read (no listing of its tasks).
+        Optional<ProcessScan.Stat> st = ProcessScan.stat(root.pid());
+        if (st.isEmpty() || !ProcessScan.running(st.get()) || st.get().startTime() != root.startTime()) {
             return Optional.empty();
         }
-        List<Long> pids = treePids(root.pid());
-        if (!ProcessScan.procAvailable()) {
-            return Optional.of(new TreeMemory(root, rssViaPs(pids), pids));
-        }
-        long sum = 0;
-        for (long pid : pids) {
-            sum += rss(pid);
+        List<Long> pids = new ArrayList<>();
+        pids.add(root.pid());
+        long sum = Math.max(0, st.get().rssPages()) * PAGE_SIZE;
+        byte[] buf = new byte[4096];
+        List<Long> kids = children(root.pid(), st.get().threads(), buf);
+        for (int next = 0; next < kids.size(); next++) {
+            long pid = kids.get(next);
+            if (pids.contains(pid)) {
+                continue;                       // a race with reparenting
+            }
+            Optional<ProcessScan.Stat> s = ProcessScan.stat(pid);
+            if (s.isEmpty() || !ProcessScan.running(s.get())) {
+                continue;
+            }
+            pids.add(pid);
+            sum += Math.max(0, s.get().rssPages()) * PAGE_SIZE;
+            kids.addAll(children(pid, s.get().threads(), buf));
         }
         return Optional.of(new TreeMemory(root, sum, pids));
+    }
+
+    /** The children of {@code pid}: from its only task's file when it has one thread, else from every task's. */
+    private static List<Long> children(long pid, long threads, byte[] buf) {
+        if (threads != 1) {
+            return children(pid, buf);
+        }
+        List<Long> out = new ArrayList<>();
+        parseChildren(buf, ProcessScan.readProc("/proc/" + pid + "/task/" + pid + "/children", buf), out);
+        return out;
     }
 
     /** One process's RSS in bytes from {@code /proc/<pid>/statm}; 0 if gone or unreadable. */
@@ -108,22 +148,26 @@ public final class MemorySampler {
             return out;
         }
         for (String task : tasks) {
-            int len = ProcessScan.readProc("/proc/" + pid + "/task/" + task + "/children", buf);
-            long n = -1;
-            for (int i = 0; i < len; i++) {
-                byte c = buf[i];
-                if (c >= '0' && c <= '9') {
-                    n = (n < 0 ? 0 : n * 10) + (c - '0');
-                } else if (n >= 0) {
-                    out.add(n);
-                    n = -1;
-                }
-            }
-            if (n >= 0) {
-                out.add(n);
-            }
+            parseChildren(buf, ProcessScan.readProc("/proc/" + pid + "/task/" + task + "/children", buf), out);
         }
         return out;
+    }
+
+    /** Adds the pids of a {@code children} file's first {@code len} bytes (space-separated) to {@code out}. */
+    private static void parseChildren(byte[] buf, int len, List<Long> out) {
+        long n = -1;
+        for (int i = 0; i < len; i++) {
+            byte c = buf[i];
+            if (c >= '0' && c <= '9') {
+                n = (n < 0 ? 0 : n * 10) + (c - '0');
+            } else if (n >= 0) {
+                out.add(n);
+                n = -1;
+            }
+        }
+        if (n >= 0) {
+            out.add(n);
+        }
     }
 
     /** The summed RSS of {@code pids} by {@code ps} (kilobytes, converted); 0 if {@code ps} fails. */

@@ -23,24 +23,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drains a child's stdout and stderr, each on its own platform daemon thread
- * ({@code supervision-out-<child>-stdout|stderr}, 256 KiB stack: blocking pipe reads would pin a virtual
- * thread's carrier on Java 21), splits them into lines and hands each read's lines to the sinks, the tail
- * and the listeners.
+ * Drains a child's stdout and stderr, each on a thread of its own ({@code supervision-out-<child>-stdout|stderr}),
+ * splits them into lines and hands each read's lines to the sinks, the tail and the listeners. Streams of
+ * the native launcher ({@link PollableStream}) are read by virtual threads, which unmount while the pipe
+ * is empty; the JDK's blocking streams by platform daemon threads with a 256 KiB stack (a blocking pipe
+ * read pins a virtual thread's carrier).
  *
  * <p>Memory: each reader starts with an 8 KiB buffer and grows it once, to the maximum line length plus
  * 64 KiB, when the stream fills it or a long line is pending; an idle child costs two small buffers and
  * two parked threads.
  *
- * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity) straight into the line buffer (the
- * process stream's own {@code BufferedInputStream} is bypassed for reads that large, so the only copy is
- * the JDK's from its native buffer), {@code \n} found sixteen bytes at a time (SWAR over a {@code long}
- * view of the buffer), no String made unless a sink or listener asks for one (listeners get a view, the
- * tail keeps bytes in reused slots), and the consumers called once per read rather than once per line.
+ * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity) straight into the line buffer (one
+ * copy, the kernel's, with the native launcher's streams; with the JDK's, its own {@code BufferedInputStream}
+ * is bypassed for reads that large, leaving the copy from its native buffer), {@code \n} found thirty-two
+ * bytes at a time (SWAR over a {@code long} view of the buffer), no String made unless a sink or listener
+ * asks for one (listeners get a view, the tail keeps bytes in reused slots), and the consumers called
+ * once per read rather than once per line.
  *
  * <p>The pump ends when both streams reach end of file, that is when the process and every descendant
- * that inherited its stdout and stderr have exited (or closed them); it has no way to stop earlier,
- * because closing a pipe does not wake a thread blocked reading it.
+ * that inherited its stdout and stderr have exited (or closed them), or when {@link #abandon} closes the
+ * native launcher's streams (closing the JDK's does not wake a thread blocked reading them; the JDK
+ * itself drains and closes them when the process exits).
  */
 public final class OutputPump {
     private static final Logger LOG = LoggerFactory.getLogger(OutputPump.class);
@@ -51,16 +54,21 @@ public final class OutputPump {
     private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
     private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
     private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long ONES = 0x0101010101010101L;
+    /** Moves bit 8k to bit 56 + k (k = 0..7) without carries: the byte-mask gather. */
+    private static final long GATHER = 0x0102040810204080L;
 
     private final OutputTail tail;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private final AtomicInteger open = new AtomicInteger(2);
     private final List<RotatingFileSink> files;
+    private final List<InputStream> streams;
     private volatile IOException failure;
 
-    private OutputPump(OutputTail tail, List<RotatingFileSink> files) {
+    private OutputPump(OutputTail tail, List<RotatingFileSink> files, List<InputStream> streams) {
         this.tail = tail;
         this.files = files;
+        this.streams = streams;
     }
 
     /**
@@ -82,7 +90,7 @@ public final class OutputPump {
         Map<Path, RotatingFileSink> files = new HashMap<>();
         List<LineConsumer> out = consumers(childId, Stream.STDOUT, spec, tail, listeners, files);
         List<LineConsumer> err = consumers(childId, Stream.STDERR, spec, tail, listeners, files);
-        OutputPump pump = new OutputPump(tail, List.copyOf(files.values()));
+        OutputPump pump = new OutputPump(tail, List.copyOf(files.values()), List.of(stdout, stderr));
         pump.thread(childId, Stream.STDOUT, stdout, out, spec.maxLineLength()).start();
         pump.thread(childId, Stream.STDERR, stderr, err, spec.maxLineLength()).start();
         return pump;
@@ -118,6 +126,21 @@ public final class OutputPump {
     /** Completes when both streams have ended and the files are closed; exceptionally if a read failed. */
     public CompletableFuture<Void> completion() {
         return completion;
+    }
+
+    /**
+     * Gives up on what is still unread: closes both streams, which ends the pump at once when they are the
+     * native launcher's (their readers wake and the completion fails with "Stream closed"). For a process
+     * that exited while something outside its tree still holds its pipes.
+     */
+    public void abandon() {
+        for (InputStream in : streams) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                LOG.debug("closing an abandoned output stream failed", e);
+            }
+        }
     }
 
     /** The last lines of both streams, oldest first. */
@@ -196,44 +219,31 @@ public final class OutputPump {
 
         /** Finds the lines ending in [from, to); returns where the unfinished line starts. */
         private int split(int start, int from, int to) {
+            byte[] b = buf;
             int i = from;
             long high = 0;
-            // Sixteen bytes a step, one branch for both words when neither holds a \n (most steps of
-            // ordinary log lines).
-            for (; i + 16 <= to; i += 16) {
-                long w0 = (long) LONGS.get(buf, i) ^ NEWLINES;
-                long w1 = (long) LONGS.get(buf, i + 8) ^ NEWLINES;
-                high |= w0 | w1;
-                long z0 = ~(((w0 & LOW7) + LOW7) | w0 | LOW7);
-                long z1 = ~(((w1 & LOW7) + LOW7) | w1 | LOW7);
-                if ((z0 | z1) == 0) continue;
-                while (z0 != 0) {
-                    int nl = i + (Long.numberOfTrailingZeros(z0) >>> 3);
-                    line(start, nl);
-                    start = nl + 1;
-                    z0 &= z0 - 1;
+            // Thirty-two bytes a step. Most steps of ordinary log lines hold no \n: one cheap test for all four
+            // words (exact as to whether a \n exists), then the exact per-byte mask only where one does.
+            for (; i + 32 <= to; i += 32) {
+                long x0 = (long) LONGS.get(b, i) ^ NEWLINES;
+                long x1 = (long) LONGS.get(b, i + 8) ^ NEWLINES;
+                long x2 = (long) LONGS.get(b, i + 16) ^ NEWLINES;
+                long x3 = (long) LONGS.get(b, i + 24) ^ NEWLINES;
+                high |= x0 | x1 | x2 | x3;
+                if (((((x0 - ONES) & ~x0) | ((x1 - ONES) & ~x1) | ((x2 - ONES) & ~x2) | ((x3 - ONES) & ~x3)) & HIGH_BITS) == 0) {
+                    continue;
                 }
-                while (z1 != 0) {
-                    int nl = i + 8 + (Long.numberOfTrailingZeros(z1) >>> 3);
+                long m = newlines(x0) | newlines(x1) << 8 | newlines(x2) << 16 | newlines(x3) << 24;
+                while (m != 0) {
+                    int nl = i + Long.numberOfTrailingZeros(m);
                     line(start, nl);
                     start = nl + 1;
-                    z1 &= z1 - 1;
-                }
-            }
-            for (; i + 8 <= to; i += 8) {
-                long w = (long) LONGS.get(buf, i) ^ NEWLINES;
-                high |= w;
-                long zeros = ~(((w & LOW7) + LOW7) | w | LOW7);
-                while (zeros != 0) {
-                    int nl = i + (Long.numberOfTrailingZeros(zeros) >>> 3);
-                    line(start, nl);
-                    start = nl + 1;
-                    zeros &= zeros - 1;
+                    m &= m - 1;
                 }
             }
             for (; i < to; i++) {
-                high |= buf[i];
-                if (buf[i] == '\n') {
+                high |= b[i];
+                if (b[i] == '\n') {
                     line(start, i);
                     start = i + 1;
                 }
@@ -245,6 +255,15 @@ public final class OutputPump {
             while (to - start > maxLine + 1) start = piece(start, start + maxLine);
             pendingAscii = batch.ascii || isAscii(start, to);
             return start;
+        }
+
+        /**
+         * One bit per byte of {@code x} (a word XORed with \n), set where the byte is zero: the exact zero
+         * test per byte, its high bits gathered into the low eight bits by one multiplication.
+         */
+        private static long newlines(long x) {
+            long zero = ~(((x & LOW7) + LOW7) | x | LOW7);
+            return (zero >>> 7) * GATHER >>> 56;
         }
 
         private boolean isAscii(int from, int to) {

@@ -3,66 +3,121 @@ package dev.supervision.process.internal;
 import dev.supervision.process.OutputLine;
 import dev.supervision.process.Stream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The last N lines of both streams, for crash reports. Thread-safe. Lines are kept as bytes in a ring
- * whose slots are reused, so keeping the tail allocates nothing in steady state; they are decoded only by
- * {@link #snapshot()}; a slot is replaced when it is over four times the line it holds, so one long line
- * does not pin memory. Of each read only the lines that can survive (the last N) are copied.
+ * The last N lines of both streams, for crash reports. Thread-safe. Of each read only the lines that can
+ * survive (the last N) are kept, as one segment: their bytes in one array copy, their offsets and lengths
+ * in two small int arrays. So keeping the tail of a busy stream costs one copy of at most N lines per read,
+ * and nothing per line beyond two ints; lines are decoded only by {@link #snapshot()}. Segments whose
+ * lines have all been pushed out are reused (a busy stream alternates between two and allocates nothing),
+ * but only for lines needing at least a quarter of one, so a burst of long lines does not pin memory.
  */
 public final class OutputTail implements LineConsumer {
+    /** At most this many unused segments are kept for reuse. */
+    private static final int SPARE_SEGMENTS = 2;
+    private static final int MIN_BYTES = 64;
+
     private final ReentrantLock lock = new ReentrantLock();
-    private final byte[][] data;
-    private final int[] lengths;
-    private final Stream[] streams;
-    private int next;
+    private final int capacity;
+    /** Oldest first; together they hold {@link #size} lines, at most {@link #capacity}. */
+    private final ArrayDeque<Segment> segments = new ArrayDeque<>();
+    private final ArrayDeque<Segment> spare = new ArrayDeque<>(SPARE_SEGMENTS);
     private int size;
+
+    /** Lines of one read: {@code count} of them, the first {@code skip} already pushed out of the tail. */
+    private static final class Segment {
+        final byte[] data;
+        int[] offsets;
+        int[] lengths;
+        Stream stream;
+        int count;
+        int skip;
+
+        Segment(int bytes, int lines) {
+            data = new byte[bytes];
+            offsets = new int[lines];
+            lengths = new int[lines];
+        }
+    }
 
     /** A tail of the last {@code capacity} lines; 0 keeps none. */
     public OutputTail(int capacity) {
-        data = new byte[capacity][];
-        lengths = new int[capacity];
-        streams = new Stream[capacity];
+        this.capacity = capacity;
     }
 
     @Override
     public void accept(Stream stream, LineBatch lines) {
-        int capacity = data.length;
-        if (capacity == 0) return;
+        int count = lines.count();
+        if (capacity == 0 || count == 0) return;
+        int first = Math.max(0, count - capacity);
+        int kept = count - first;
+        int from = lines.start(first);
+        int to = lines.start(count - 1) + lines.length(count - 1);
         lock.lock();
         try {
-            for (int i = Math.max(0, lines.count() - capacity); i < lines.count(); i++) {
-                int len = lines.length(i);
-                byte[] slot = data[next];
-                if (slot == null || slot.length < len || slot.length > 4 * Math.max(len, 128)) {
-                    slot = new byte[Math.max(len, 128)];
-                    data[next] = slot;
+            Segment s = segment(to - from, kept);
+            System.arraycopy(lines.buf, from, s.data, 0, to - from);
+            int[] offsets = s.offsets;
+            int[] lengths = s.lengths;
+            for (int i = 0; i < kept; i++) {
+                offsets[i] = lines.start(first + i) - from;
+                lengths[i] = lines.length(first + i);
+            }
+            s.stream = stream;
+            s.count = kept;
+            s.skip = 0;
+            segments.addLast(s);
+            size += kept;
+            while (size > capacity) {
+                Segment oldest = segments.peekFirst();
+                int excess = size - capacity;
+                int left = oldest.count - oldest.skip;
+                if (left > excess) {
+                    oldest.skip += excess;
+                    size -= excess;
+                } else {
+                    segments.pollFirst();
+                    size -= left;
+                    if (spare.size() < SPARE_SEGMENTS) spare.add(oldest);
                 }
-                System.arraycopy(lines.buf, lines.start(i), slot, 0, len);
-                lengths[next] = len;
-                streams[next] = stream;
-                next = next + 1 == capacity ? 0 : next + 1;
-                size = Math.min(size + 1, capacity);
             }
         } finally {
             lock.unlock();
         }
     }
 
+    /** A spare segment that fits without being over four times too large, or a new one. */
+    private Segment segment(int bytes, int lines) {
+        for (int i = spare.size(); i > 0; i--) {
+            Segment s = spare.poll();
+            int cap = s.data.length;
+            if (cap >= bytes && cap <= 4 * Math.max(bytes, MIN_BYTES)) {
+                if (s.offsets.length < lines) {
+                    s.offsets = new int[lines];
+                    s.lengths = new int[lines];
+                }
+                return s;
+            }
+            spare.add(s);
+        }
+        return new Segment(Math.max(bytes, MIN_BYTES), lines);
+    }
+
     /** The kept lines, oldest first, decoded as UTF-8. */
     public List<OutputLine> snapshot() {
         lock.lock();
         try {
-            List<OutputLine> lines = new ArrayList<>(size);
-            int capacity = data.length;
-            for (int k = 0, i = Math.floorMod(next - size, Math.max(capacity, 1)); k < size; k++) {
-                lines.add(new OutputLine(streams[i], new String(data[i], 0, lengths[i], StandardCharsets.UTF_8)));
-                i = i + 1 == capacity ? 0 : i + 1;
+            List<OutputLine> out = new ArrayList<>(size);
+            for (Segment s : segments) {
+                for (int i = s.skip; i < s.count; i++) {
+                    out.add(new OutputLine(s.stream, new String(s.data, s.offsets[i], s.lengths[i], StandardCharsets.UTF_8)));
+                }
             }
-            return lines;
+            return out;
         } finally {
             lock.unlock();
         }

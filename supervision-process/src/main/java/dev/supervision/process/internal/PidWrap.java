@@ -47,13 +47,19 @@ final class PidWrap {
         }
     }
 
-    private static synchronized void check() {
+    /** The last pid handed out in this pid namespace, read now; -1 if it cannot be read. */
+    static long lastPid() {
         byte[] b = new byte[24];
         int n = ProcessScan.readProc(NS_LAST_PID, b);
         long now = 0;
         int digits = 0;
         for (int i = 0; i < n && b[i] >= '0' && b[i] <= '9'; i++, digits++) now = now * 10 + (b[i] - '0');
-        if (digits == 0) {
+        return digits == 0 ? -1 : now;
+    }
+
+    private static synchronized void check() {
+        long now = lastPid();
+        if (now < 0) {
             last = -1;                        // unreadable: floor() answers 0, and a wrap meanwhile
             wraps++;                          // cannot be seen: count one, to be safe
             return;

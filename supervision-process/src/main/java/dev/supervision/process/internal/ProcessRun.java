@@ -349,6 +349,7 @@ final class ProcessRun implements RunningChild {
 
     private void finish(int code, Duration uptime, Ending why) {
         tree.forget();
+        if (!output.completion().isDone()) output.abandon();     // held open past the drain wait by a stranger
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         ExitStatus status = new ExitStatus(code);
         if (!ready && why == null) {

@@ -3,6 +3,7 @@ package dev.supervision.process.internal;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -48,8 +49,8 @@ public final class ProcessScan {
      */
     public record TaggedProcess(ProcessRef process, ProcessTag tag) {}
 
-    /** What {@code /proc/<pid>/stat} says about a process. */
-    record Stat(char state, long ppid, long flags, long startTime) {
+    /** What {@code /proc/<pid>/stat} says about a process (its thread count and resident pages too). */
+    record Stat(char state, long ppid, long flags, long startTime, long threads, long rssPages) {
         private static final long PF_KTHREAD = 0x00200000;
 
         /** A kernel thread: no environment, never ours. */
@@ -57,6 +58,9 @@ public final class ProcessScan {
             return (flags & PF_KTHREAD) != 0;
         }
     }
+
+    /** At most this many pids handed out since a sweep's floor are read one by one rather than listing {@code /proc}. */
+    static final int PROBE_LIMIT = 256;
 
     static Optional<Stat> stat(long pid) {
         byte[] b = new byte[1024];
@@ -76,11 +80,14 @@ public final class ProcessScan {
         long ppid = -1;
         long flags = -1;
         long start = -1;
-        int field = 0;                               // field 0 is the state, 1 the ppid, 6 the flags, 19 the start time
-        for (int i = close + 3; i < n && field < 19; i++) {
+        long threads = -1;
+        long rss = -1;
+        // Counted from the state: 0 the state, 1 the ppid, 6 the flags, 17 the threads, 19 the start time, 21 the RSS in pages.
+        int field = 0;
+        for (int i = close + 3; i < n && field < 21; i++) {
             if (b[i] == ' ') {
                 field++;
-                if (field == 1 || field == 6 || field == 19) {
+                if (field == 1 || field == 6 || field == 17 || field == 19 || field == 21) {
                     long v = 0;
                     int j = i + 1;
                     for (; j < n && b[j] >= '0' && b[j] <= '9'; j++) {
@@ -89,11 +96,17 @@ public final class ProcessScan {
                     if (j == i + 1) {
                         return Optional.empty();
                     }
-                    if (field == 1) ppid = v; else if (field == 6) flags = v; else start = v;
+                    switch (field) {
+                        case 1 -> ppid = v;
+                        case 6 -> flags = v;
+                        case 17 -> threads = v;
+                        case 19 -> start = v;
+                        default -> rss = v;
+                    }
                 }
             }
         }
-        return start < 0 ? Optional.empty() : Optional.of(new Stat(state, ppid, flags, start));
+        return start < 0 ? Optional.empty() : Optional.of(new Stat(state, ppid, flags, start, threads, rss));
     }
 
     /**
@@ -199,7 +212,9 @@ public final class ProcessScan {
     /**
      * As {@link #sweep(Iterable, Predicate)}, reading only processes whose pid is at least {@code minPid}
      * (lowered to the smallest root's): for when everything sought is younger than a known process whose
-     * pid the counter has not wrapped past (see {@code PidWrap}).
+     * pid the counter has not wrapped past (see {@code PidWrap}). When few pids were handed out since
+     * {@code minPid} (at most {@value #PROBE_LIMIT}, the usual case right after an exit), those pids are read
+     * one by one instead of listing {@code /proc}; a pid that turns out to be a thread is skipped.
      */
     static Set<ProcessRef> sweep(Iterable<ProcessRef> roots, Predicate<ProcessTag> tagged, long minPid) {
         Set<ProcessRef> out = new LinkedHashSet<>();
@@ -214,10 +229,12 @@ public final class ProcessScan {
         roots.forEach(start::add);
         long from = minPid;
         for (ProcessRef r : start) from = Math.min(from, r.pid());
-        for (long pid : pids()) {
+        long last = from > 0 ? PidWrap.lastPid() : -1;
+        boolean probe = last >= from && last - from <= PROBE_LIMIT;
+        for (long pid : probe ? range(from, last) : pids()) {
             if (pid < from) continue;
             Optional<Stat> st = stat(pid).filter(ProcessScan::running);
-            if (st.isEmpty() || self.contains(pid)) {
+            if (st.isEmpty() || self.contains(pid) || probe && !isProcess(pid)) {
                 continue;
             }
             stats.put(pid, st.get());
@@ -251,8 +268,32 @@ public final class ProcessScan {
         return out;
     }
 
-    private static boolean running(Stat st) {
+    static boolean running(Stat st) {
         return st.state() != 'Z' && st.state() != 'X';
+    }
+
+    /** The pids {@code from..to}, probed one by one by {@link #sweep(Iterable, Predicate, long)}. */
+    private static List<Long> range(long from, long to) {
+        List<Long> out = new ArrayList<>((int) (to - from + 1));
+        for (long pid = from; pid <= to; pid++) out.add(pid);
+        return out;
+    }
+
+    /**
+     * Whether {@code pid} is a process rather than a thread of one: {@code /proc/<tid>} can be opened for
+     * any thread (it is only left out of the listing), and its {@code Tgid} is the process's pid.
+     */
+    private static boolean isProcess(long pid) {
+        byte[] b = new byte[512];
+        int n = readProc("/proc/" + pid + "/status", b);
+        String text = new String(b, 0, Math.max(n, 0), StandardCharsets.US_ASCII);
+        int at = text.indexOf("\nTgid:");
+        if (at < 0) return false;
+        int i = at + 6;
+        while (i < text.length() && (text.charAt(i) == ' ' || text.charAt(i) == '\t')) i++;
+        long tgid = 0;
+        for (; i < text.length() && Character.isDigit(text.charAt(i)); i++) tgid = tgid * 10 + (text.charAt(i) - '0');
+        return tgid == pid;
     }
 
     private static List<Long> pids() {

@@ -1,16 +1,12 @@
 package dev.supervision.process.internal;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A process started by {@link PosixSpawnLauncher}: watched through a {@code pidfd} on the {@link Poller},
@@ -20,8 +16,6 @@ import org.slf4j.LoggerFactory;
  * never signalled. Thread-safe.
  */
 final class NativeProcess extends Process {
-    private static final Logger LOG = LoggerFactory.getLogger(NativeProcess.class);
-
     private final long pid;
     private final ProcessHandle handle;
     private final InputStream stdout;
@@ -31,8 +25,6 @@ final class NativeProcess extends Process {
     private int pidfd;
     private long token;
     private Poller poller;
-    private MemorySegment info;
-    private MemorySegment errno;
 
     NativeProcess(long pid, ProcessHandle handle, InputStream stdout, InputStream stderr) {
         this.pid = pid;
@@ -42,48 +34,19 @@ final class NativeProcess extends Process {
     }
 
     /** Starts watching for the exit; from now on the poller may reap the process at any time. */
-    void watch(Poller poller, int pidfd) throws java.io.IOException {
-        Arena arena = Arena.ofAuto();
+    synchronized void watch(Poller poller, int pidfd) throws IOException {
         this.poller = poller;
         this.pidfd = pidfd;
-        this.info = arena.allocate(Libc.SIGINFO_BYTES, 8);
-        this.errno = Libc.newErrno(arena);
-        synchronized (this) {
-            token = poller.add(pidfd, Libc.EPOLLIN, this::reap);
-        }
+        token = poller.add(pidfd, Libc.EPOLLIN, this::reaped);
     }
 
     /** Runs on the poller thread when the pidfd is readable: the process has exited. */
-    private synchronized void reap() {
+    private synchronized void reaped() {
         if (exited.isDone()) return;
-        info.fill((byte) 0);
-        int rc;
-        try {
-            rc = (int) Libc.waitid.invokeExact(errno, Libc.P_PIDFD, pidfd, info, Libc.WEXITED | Libc.WNOHANG);
-        } catch (Throwable t) {
-            LOG.error("waitid on pid {} failed", pid, t);
-            return;
-        }
-        int value;
-        if (rc != 0) {
-            int e = Libc.errno(errno);
-            if (e == Libc.EINTR) return;                   // level-triggered: reported again
-            // ECHILD: reaped by someone else (a waitpid(-1) elsewhere in this JVM); the status is lost.
-            LOG.warn("pid {} exited but its status could not be read: {}", pid, Libc.describe(e));
-            value = -1;
-        } else {
-            if (info.get(ValueLayout.JAVA_INT, Libc.SIGINFO_PID) == 0) return;     // not exited yet
-            int code = info.get(ValueLayout.JAVA_INT, Libc.SIGINFO_CODE);
-            int status = info.get(ValueLayout.JAVA_INT, Libc.SIGINFO_STATUS);
-            value = code == Libc.CLD_EXITED ? status : 0x80 + status;
-        }
+        int value = poller.reap(pidfd, pid);
+        if (value == Integer.MIN_VALUE) return;
         poller.remove(pidfd, token);
-        try {
-            int closed = (int) Libc.close.invokeExact(errno, pidfd);
-            if (closed != 0) LOG.debug("close(pidfd {}): {}", pidfd, Libc.describe(Libc.errno(errno)));
-        } catch (Throwable t) {
-            LOG.debug("close(pidfd {}) failed", pidfd, t);
-        }
+        poller.close(pidfd);
         exitValue = value;
         exited.complete(this);
     }

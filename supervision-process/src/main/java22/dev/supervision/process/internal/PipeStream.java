@@ -7,8 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The read end of a child's stdout or stderr pipe, non-blocking, read straight into the caller's array
@@ -17,7 +15,6 @@ import org.slf4j.LoggerFactory;
  * {@link #close} from any thread wakes a parked reader, which then fails with "Stream closed".
  */
 final class PipeStream extends InputStream implements PollableStream {
-    private static final Logger LOG = LoggerFactory.getLogger(PipeStream.class);
     private static final int EVENTS = Libc.EPOLLIN | Libc.EPOLLONESHOT;
 
     private final Poller poller;
@@ -101,12 +98,7 @@ final class PipeStream extends InputStream implements PollableStream {
         try {
             if (fd < 0) return;
             poller.remove(fd, token);
-            try {
-                int rc = (int) Libc.close.invokeExact(errno, fd);     // on Linux the descriptor is gone even if this fails
-                if (rc != 0) LOG.debug("close({}): {}", fd, Libc.describe(Libc.errno(errno)));
-            } catch (Throwable t) {
-                LOG.debug("close({}) failed", fd, t);
-            }
+            poller.close(fd);
             fd = -1;
         } finally {
             lock.unlock();

@@ -25,20 +25,20 @@ final class Poller {
     private final int epfd;
     private final Map<Long, Runnable> callbacks = new ConcurrentHashMap<>();
     private final AtomicLong tokens = new AtomicLong();
-    /** For {@code epoll_ctl}, from any thread: one event struct and errno segment per calling thread. */
-    private final ThreadLocal<MemorySegment[]> scratch = ThreadLocal.withInitial(() -> {
-        Arena arena = Arena.ofAuto();
-        return new MemorySegment[] {arena.allocate(16, 8), Libc.newErrno(arena)};
-    });
+    /** For {@code epoll_ctl} (from any thread, one at a time: it takes a microsecond): the event and errno. */
+    private final MemorySegment ctlEvent = Arena.global().allocate(16, 8);
+    private final MemorySegment ctlErrno = Libc.newErrno(Arena.global());
+    /** For {@link #reap} (poller thread only). */
+    private final MemorySegment siginfo = Arena.global().allocate(Libc.SIGINFO_BYTES, 8);
+    private final MemorySegment pollerErrno = Libc.newErrno(Arena.global());
 
     Poller() throws IOException {
-        MemorySegment errno = Libc.newErrno(Arena.global());
         try {
-            epfd = (int) Libc.epollCreate1.invokeExact(errno, Libc.EPOLL_CLOEXEC);
+            epfd = (int) Libc.epollCreate1.invokeExact(ctlErrno, Libc.EPOLL_CLOEXEC);
         } catch (Throwable t) {
             throw new IOException("epoll_create1 failed", t);
         }
-        if (epfd < 0) throw new IOException("epoll_create1: " + Libc.describe(Libc.errno(errno)));
+        if (epfd < 0) throw new IOException("epoll_create1: " + Libc.describe(Libc.errno(ctlErrno)));
         Thread t = new Thread(null, this::loop, "supervision-poller", STACK_SIZE, false);
         t.setDaemon(true);
         t.start();
@@ -77,18 +77,54 @@ final class Poller {
         }
     }
 
-    private void ctl(int op, int fd, int events, long token) throws IOException {
-        MemorySegment[] s = scratch.get();
-        MemorySegment event = s[0];
-        event.set(ValueLayout.JAVA_INT, 0, events);
-        event.set(ValueLayout.JAVA_LONG_UNALIGNED, Libc.EPOLL_DATA_OFFSET, token);
+    private synchronized void ctl(int op, int fd, int events, long token) throws IOException {
+        ctlEvent.set(ValueLayout.JAVA_INT, 0, events);
+        ctlEvent.set(ValueLayout.JAVA_LONG_UNALIGNED, Libc.EPOLL_DATA_OFFSET, token);
         int rc;
         try {
-            rc = (int) Libc.epollCtl.invokeExact(s[1], epfd, op, fd, event);
+            rc = (int) Libc.epollCtl.invokeExact(ctlErrno, epfd, op, fd, ctlEvent);
         } catch (Throwable t) {
             throw new IOException("epoll_ctl failed", t);
         }
-        if (rc != 0) throw new IOException("epoll_ctl(" + op + ", fd " + fd + "): " + Libc.describe(Libc.errno(s[1])));
+        if (rc != 0) throw new IOException("epoll_ctl(" + op + ", fd " + fd + "): " + Libc.describe(Libc.errno(ctlErrno)));
+    }
+
+    /**
+     * On the poller thread, when a pidfd is readable: reaps the process with {@code waitid(P_PIDFD)}.
+     *
+     * @return the JDK's exit value (the status, or 128 + n for signal n); {@link Integer#MIN_VALUE} when the
+     *         process has not exited after all; -1 when it was reaped elsewhere (its status is lost)
+     */
+    int reap(int pidfd, long pid) {
+        siginfo.fill((byte) 0);
+        int rc;
+        try {
+            rc = (int) Libc.waitid.invokeExact(pollerErrno, Libc.P_PIDFD, pidfd, siginfo, Libc.WEXITED | Libc.WNOHANG);
+        } catch (Throwable t) {
+            LOG.error("waitid on pid {} failed", pid, t);
+            return Integer.MIN_VALUE;
+        }
+        if (rc != 0) {
+            int e = Libc.errno(pollerErrno);
+            if (e == Libc.EINTR) return Integer.MIN_VALUE;          // level-triggered: reported again
+            // ECHILD: reaped by someone else (a waitpid(-1) elsewhere in this JVM).
+            LOG.warn("pid {} exited but its status could not be read: {}", pid, Libc.describe(e));
+            return -1;
+        }
+        if (siginfo.get(ValueLayout.JAVA_INT, Libc.SIGINFO_PID) == 0) return Integer.MIN_VALUE;     // not exited yet
+        int code = siginfo.get(ValueLayout.JAVA_INT, Libc.SIGINFO_CODE);
+        int status = siginfo.get(ValueLayout.JAVA_INT, Libc.SIGINFO_STATUS);
+        return code == Libc.CLD_EXITED ? status : 0x80 + status;
+    }
+
+    /** Closes a descriptor this poller watched (after {@link #remove}); from any thread. */
+    synchronized void close(int fd) {
+        try {
+            int rc = (int) Libc.close.invokeExact(ctlErrno, fd);     // on Linux the descriptor is gone even if this fails
+            if (rc != 0) LOG.debug("close({}): {}", fd, Libc.describe(Libc.errno(ctlErrno)));
+        } catch (Throwable t) {
+            LOG.debug("close({}) failed", fd, t);
+        }
     }
 
     private void loop() {

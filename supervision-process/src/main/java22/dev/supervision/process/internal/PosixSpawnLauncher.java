@@ -1,12 +1,15 @@
 package dev.supervision.process.internal;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.io.File;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -139,9 +142,11 @@ public final class PosixSpawnLauncher implements NativeLauncher {
                 check("setsigdefault", call(() -> (int) Libc.attrSetSigDefault.invokeExact(attr, all)));
                 short flags = (short) (Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF);
                 check("setflags", call(() -> (int) Libc.attrSetFlags.invokeExact(attr, flags)));
-                MemorySegment file = arena.allocateFrom(argv.get(0));
+                List<String> vars = new ArrayList<>(environment.size());
+                environment.forEach((k, v) -> vars.add(k + "=" + v));
                 MemorySegment args = strings(arena, argv);
-                MemorySegment env = strings(arena, environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+                MemorySegment env = strings(arena, vars);
+                MemorySegment file = args.getAtIndex(ADDRESS, 0);
                 int rc = call(() -> (int) Libc.posixSpawnp.invokeExact(pid, file, actions, attr, args, env));
                 if (rc != 0) {
                     throw new IOException("Cannot run program \"" + argv.get(0) + "\""
@@ -157,16 +162,30 @@ public final class PosixSpawnLauncher implements NativeLauncher {
         }
     }
 
-    /** A NULL-terminated array of C strings; a NUL inside one is refused, as the JDK does. */
+    /**
+     * A NULL-terminated array of C strings (UTF-8), in one allocation; a NUL inside one is refused, as the
+     * JDK does.
+     */
     private static MemorySegment strings(Arena arena, List<String> values) throws IOException {
-        MemorySegment array = arena.allocate(ADDRESS, values.size() + 1L);
-        for (int i = 0; i < values.size(); i++) {
+        byte[][] encoded = new byte[values.size()][];
+        long bytes = 0;
+        for (int i = 0; i < encoded.length; i++) {
             String v = values.get(i);
             if (v.indexOf('\u0000') >= 0) throw new IOException("invalid null character in command or environment");
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(v));
+            encoded[i] = v.getBytes(StandardCharsets.UTF_8);
+            bytes += encoded[i].length + 1;
         }
-        array.setAtIndex(ADDRESS, values.size(), MemorySegment.NULL);
-        return array;
+        long table = ADDRESS.byteSize() * (encoded.length + 1L);
+        MemorySegment block = arena.allocate(table + bytes, ADDRESS.byteAlignment());
+        long at = table;
+        for (int i = 0; i < encoded.length; i++) {
+            MemorySegment.copy(encoded[i], 0, block, JAVA_BYTE, at, encoded[i].length);
+            block.set(JAVA_BYTE, at + encoded[i].length, (byte) 0);
+            block.setAtIndex(ADDRESS, i, block.asSlice(at));
+            at += encoded[i].length + 1;
+        }
+        block.setAtIndex(ADDRESS, encoded.length, MemorySegment.NULL);
+        return block;
     }
 
     private static MemorySegment pipe(Arena arena, MemorySegment errno) throws IOException {
