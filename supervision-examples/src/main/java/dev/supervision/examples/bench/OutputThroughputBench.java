@@ -24,7 +24,9 @@ import java.util.Locale;
  *   <li>{@code cat}: the writer piped into {@code cat > /dev/null} by the shell, the physical baseline;</li>
  *   <li>plain Java: a 64 KiB read loop on {@code Process.getInputStream()};</li>
  *   <li>ours: {@code OutputPump} splitting lines, a listener that counts lines and chars
- *       ({@code line.length()} on every line), the 200-line tail, a discarding sink.</li>
+ *       ({@code line.length()} on every line), the 200-line tail, a discarding sink, on a child launched
+ *       as the supervisor launches it (natively where this JVM allows, see {@code Launch}) and, when that
+ *       is native, also on one launched by {@code ProcessBuilder}.</li>
  * </ol>
  * Two writers: {@code yes "<line>" | head -c 1G} (two writer processes: on a 2-core machine the reader
  * competes with them for CPU, so this measures CPU cost per byte) and {@code cat} of a page-cached
@@ -56,14 +58,16 @@ public final class OutputThroughputBench {
         List<Double> cat = new ArrayList<>();
         List<Double> plain = new ArrayList<>();
         List<Double> ours = new ArrayList<>();
+        List<Double> oursJdk = new ArrayList<>();
         for (int warm = 0; warm < 2; warm++) {
             plainJava(writer);
-            pump(writer);
+            pump(writer, false);
         }
         for (int i = 0; i < REPS; i++) {
             cat.add(cat(writer));
             plain.add(plainJava(writer));
-            ours.add(pump(writer));
+            ours.add(pump(writer, false));
+            if (NATIVE) oursJdk.add(pump(writer, true));
         }
         double c = median(cat);
         double p = median(plain);
@@ -73,6 +77,10 @@ public final class OutputThroughputBench {
         System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n", "plain Java 64 KiB read loop", p, 100 * p / c);
         System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n",
                 "OutputPump: lines + listener + tail + discard", o, 100 * o / c);
+        if (NATIVE) {
+            double j = median(oursJdk);
+            System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n", "  same, child launched by ProcessBuilder", j, 100 * j / c);
+        }
     }
 
     private static double cat(String writer) throws Exception {
@@ -94,12 +102,16 @@ public final class OutputThroughputBench {
         return mbPerSecond(expect(total), t0);
     }
 
-    private static double pump(String writer) throws Exception {
+    /** Whether children are launched natively here; then the pump also runs on ProcessBuilder's streams. */
+    private static final boolean NATIVE = !Launch.describe().startsWith("JDK");
+
+    private static double pump(String writer, boolean viaProcessBuilder) throws Exception {
         Counter counter = new Counter();
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.discard()).listener(counter).build();
         long t0 = System.nanoTime();
         // Launched as the supervisor launches its children: natively where this JVM allows it (see Launch).
-        Process p = Launch.start(new ProcessBuilder("bash", "-c", writer).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", writer).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p = viaProcessBuilder ? pb.start() : Launch.start(pb);
         OutputPump pump = OutputPump.start("bench", p, spec, List.of());
         pump.completion().join();
         check(p);

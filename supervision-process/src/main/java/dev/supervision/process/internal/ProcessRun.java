@@ -72,8 +72,15 @@ final class ProcessRun implements RunningChild {
     private final ProcessTree tree;
     private final Instant launched = Instant.now();
     private final long launchedNanos = System.nanoTime();
-    /** Runs {@link #finish} (which writes the crash history), never on the JDK's shared delay thread. */
-    private static final Executor FINISHER = r -> Thread.ofVirtual().name("supervision-exit").start(r);
+    /**
+     * Runs {@link #finish} (which writes the crash history): on the virtual thread that completed what it
+     * waited for (an output reader of the native launcher, at end of file), else on a new one, so never
+     * on the poller, the JDK's reaper or its shared delay thread.
+     */
+    private static final Executor FINISHER = r -> {
+        if (Thread.currentThread().isVirtual()) r.run();
+        else Thread.ofVirtual().name("supervision-exit").start(r);
+    };
     /** How often a tree without memory limits is sampled, for its crash report's memory at death. */
     static final Duration UNGUARDED_INTERVAL = Duration.ofSeconds(10);
     private final CompletableFuture<RunningChild> startResult;

@@ -272,6 +272,13 @@ public final class ProcessScan {
         return st.state() != 'Z' && st.state() != 'X';
     }
 
+    /** Whether a sweep from {@code minPid} reads pids one by one (few handed out since) rather than listing {@code /proc}. */
+    static boolean probes(long minPid) {
+        if (!PROC_FS || minPid <= 0) return false;
+        long last = PidWrap.lastPid();
+        return last >= minPid && last - minPid <= PROBE_LIMIT;
+    }
+
     /** The pids {@code from..to}, probed one by one by {@link #sweep(Iterable, Predicate, long)}. */
     private static List<Long> range(long from, long to) {
         List<Long> out = new ArrayList<>((int) (to - from + 1));

@@ -114,7 +114,9 @@ public final class TreeStopper {
     /**
      * As {@link #stop(Collection, Predicate, Signal, Duration)}, reading only the processes whose pid is at
      * least {@code minPid} (and the roots): for a sweep after an exit, where only processes younger than
-     * the one that exited can carry its tag (see {@link PidWrap}). 0 reads every process.
+     * the one that exited can carry its tag (see {@link PidWrap}). 0 reads every process. Without roots,
+     * when few pids were handed out since {@code minPid}, the first look runs on the calling thread, and
+     * when it finds nothing the result is complete on return.
      */
     public CompletableFuture<StopResult> stop(Collection<ProcessRef> roots, Predicate<ProcessTag> tagged,
             Signal signal, Duration stopTimeout, long minPid) {
@@ -124,6 +126,15 @@ public final class TreeStopper {
             throw new IllegalArgumentException("stopTimeout must not be negative, was " + stopTimeout);
         }
         List<ProcessRef> rootList = List.copyOf(roots);
+        if (rootList.isEmpty() && ProcessScan.probes(minPid)) {
+            // After an exit, usually nothing is left, and finding that out takes a few small /proc reads:
+            // done on the calling thread, so that the exit is reported without a thread hop.
+            long start = System.nanoTime();
+            if (remaining(rootList, tagged, minPid).isEmpty()) {
+                return CompletableFuture.completedFuture(new StopResult(signal, List.of(), List.of(), List.of(),
+                        Duration.ofNanos(System.nanoTime() - start), List.of()));
+            }
+        }
         CompletableFuture<StopResult> result = new CompletableFuture<>();
         Thread.ofVirtual().name("supervision-tree-stop").start(() -> {
             try {

@@ -38,7 +38,7 @@ final class Libc {
     static final int EPOLL_CTL_DEL = 2;
     static final int EPOLL_CTL_MOD = 3;
     static final int EPOLLIN = 0x001;
-    static final int EPOLLONESHOT = 1 << 30;
+    static final int EPOLLET = 1 << 31;
     static final int P_PIDFD = 3;
     static final int WEXITED = 4;
     static final int WNOHANG = 1;

@@ -11,11 +11,14 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The read end of a child's stdout or stderr pipe, non-blocking, read straight into the caller's array
  * (one copy, the kernel's). A read on an empty pipe parks the calling thread until the {@link Poller}
- * reports data or end of file, so a virtual thread draining it unmounts meanwhile. One reader at a time;
+ * reports data or end of file, so a virtual thread draining it unmounts meanwhile. The registration is
+ * edge-triggered: a reader only parks after a read found the pipe empty, and every arrival after that
+ * read is an edge, so no wake-up is lost and none costs an {@code epoll_ctl}. One reader at a time;
  * {@link #close} from any thread wakes a parked reader, which then fails with "Stream closed".
  */
 final class PipeStream extends InputStream implements PollableStream {
-    private static final int EVENTS = Libc.EPOLLIN | Libc.EPOLLONESHOT;
+    /** Edge-triggered: one event each time data arrives in the drained pipe (or it hangs up); never re-armed. */
+    private static final int EVENTS = Libc.EPOLLIN | Libc.EPOLLET;
 
     private final Poller poller;
     private final ReentrantLock lock = new ReentrantLock();
@@ -52,6 +55,7 @@ final class PipeStream extends InputStream implements PollableStream {
         if (len == 0) return 0;
         MemorySegment target = MemorySegment.ofArray(b).asSlice(off, len);
         while (true) {
+            ready = false;                         // an edge from now on wakes the park below
             long n;
             int error;
             lock.lock();
@@ -74,18 +78,10 @@ final class PipeStream extends InputStream implements PollableStream {
         }
     }
 
-    /** Parks until the poller reports the pipe readable (or hung up), or the stream is closed. */
-    private void awaitData() throws IOException {
-        ready = false;
+    /** Parks until the poller reports data or a hang-up since the last read, or the stream is closed. */
+    private void awaitData() {
         waiter = Thread.currentThread();
         try {
-            lock.lock();
-            try {
-                if (fd < 0) throw new IOException("Stream closed");
-                poller.rearm(fd, EVENTS, token);
-            } finally {
-                lock.unlock();
-            }
             while (!ready) LockSupport.park(this);
         } finally {
             waiter = null;

@@ -45,10 +45,10 @@ final class Poller {
     }
 
     /**
-     * Watches {@code fd} for {@code events}; {@code callback} runs on the poller thread when it is ready
-     * (once, until {@link #rearm}, when {@code events} holds {@code EPOLLONESHOT}).
+     * Watches {@code fd} for {@code events}; {@code callback} runs on the poller thread each time it is
+     * reported ready (level- or edge-triggered, as {@code events} says).
      *
-     * @return the registration's token, for {@link #rearm} and {@link #remove}
+     * @return the registration's token, for {@link #remove}
      */
     long add(int fd, int events, Runnable callback) throws IOException {
         long token = tokens.incrementAndGet();
@@ -60,11 +60,6 @@ final class Poller {
             throw e;
         }
         return token;
-    }
-
-    /** Re-enables a one-shot registration. */
-    void rearm(int fd, int events, long token) throws IOException {
-        ctl(Libc.EPOLL_CTL_MOD, fd, events, token);
     }
 
     /** Stops watching {@code fd}; call before closing it. */
