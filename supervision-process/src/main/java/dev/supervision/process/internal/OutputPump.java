@@ -118,6 +118,10 @@ public final class OutputPump {
         Reader reader = new Reader(stream, in, consumers, maxLine);
         String name = "supervision-out-" + childId + "-" + stream.name().toLowerCase(Locale.ROOT);
         if (in instanceof PollableStream) return Thread.ofVirtual().name(name).unstarted(reader);
+        return platformThread(name, reader);
+    }
+
+    private static Thread platformThread(String name, Runnable reader) {
         Thread t = new Thread(null, reader, name, STACK_SIZE, false);
         t.setDaemon(true);
         return t;
@@ -159,6 +163,9 @@ public final class OutputPump {
 
     /** Reads one stream to its end. */
     private final class Reader implements Runnable {
+        /** A stream moving at least this many bytes within {@link #BUSY_WINDOW_NANOS} is busy. */
+        private static final long BUSY_BYTES = 8L << 20;
+        private static final long BUSY_WINDOW_NANOS = 1_000_000_000L;
         private final Stream stream;
         private final InputStream in;
         private final LineConsumer[] consumers;
@@ -168,6 +175,12 @@ public final class OutputPump {
         private boolean pendingAscii = true;
         /** Small until the stream proves busy, so that idle children cost little memory. */
         private byte[] buf = new byte[INITIAL_BUFFER];
+        /** Where the unfinished line starts and the data ends in {@link #buf}; kept across a hand-over. */
+        private int start;
+        private int end;
+        private boolean filled;
+        private long windowStart = System.nanoTime();
+        private long windowBytes;
 
         Reader(Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
             this.stream = stream;
@@ -180,41 +193,71 @@ public final class OutputPump {
         @Override
         public void run() {
             IOException error = null;
-            try (in) {
-                int start = 0;
-                int end = 0;
-                boolean filled = false;
-                while (true) {
-                    if (buf.length - end < READ_SIZE) {
-                        System.arraycopy(buf, start, buf, 0, end - start);
-                        end -= start;
-                        start = 0;
-                        // A stream that fills the small buffer, or a long unfinished line, gets the full one.
-                        if (buf.length < capacity && (filled || buf.length - end < buf.length / 2)) {
-                            buf = Arrays.copyOf(buf, capacity);
-                        }
-                    }
-                    // At most the pipe's capacity: a longer read makes BufferedInputStream ask available() too.
-                    int want = Math.min(READ_SIZE, buf.length - end);
-                    int n = in.read(buf, end, want);
-                    if (n < 0) break;
-                    filled = n == want;
-                    batch.reset(buf);
-                    start = split(start, end, end + n);
-                    end += n;
-                    dispatch();
-                }
-                if (end > start) {
-                    batch.reset(buf);
-                    batch.ascii = pendingAscii;
-                    line(start, end);
-                    dispatch();
-                }
+            boolean handedOver = false;
+            try {
+                handedOver = drain();
             } catch (IOException e) {
                 error = e;
             } finally {
-                streamEnded(error);
+                if (!handedOver) {
+                    try {
+                        in.close();
+                    } catch (IOException e) {
+                        if (error == null) error = e;
+                    }
+                    streamEnded(error);
+                }
             }
+        }
+
+        /**
+         * Reads to the end of the stream; returns true instead when it handed the rest to a platform thread
+         * (a busy stream of the native launcher read by a virtual thread, see {@link PollableStream#dedicate}).
+         */
+        private boolean drain() throws IOException {
+            while (true) {
+                if (buf.length - end < READ_SIZE) {
+                    System.arraycopy(buf, start, buf, 0, end - start);
+                    end -= start;
+                    start = 0;
+                    // A stream that fills the small buffer, or a long unfinished line, gets the full one.
+                    if (buf.length < capacity && (filled || buf.length - end < buf.length / 2)) {
+                        buf = Arrays.copyOf(buf, capacity);
+                    }
+                }
+                // At most the pipe's capacity: a longer read makes BufferedInputStream ask available() too.
+                int want = Math.min(READ_SIZE, buf.length - end);
+                int n = in.read(buf, end, want);
+                if (n < 0) break;
+                filled = n == want;
+                batch.reset(buf);
+                start = split(start, end, end + n);
+                end += n;
+                dispatch();
+                if (in instanceof PollableStream p && busy(n) && Thread.currentThread().isVirtual()) {
+                    p.dedicate();
+                    platformThread(Thread.currentThread().getName(), this).start();
+                    return true;
+                }
+            }
+            if (end > start) {
+                batch.reset(buf);
+                batch.ascii = pendingAscii;
+                line(start, end);
+                dispatch();
+            }
+            return false;
+        }
+
+        /** Counts {@code n} more bytes; true once {@link #BUSY_BYTES} arrived within one window. */
+        private boolean busy(int n) {
+            long now = System.nanoTime();
+            if (now - windowStart > BUSY_WINDOW_NANOS) {
+                windowStart = now;
+                windowBytes = 0;
+            }
+            windowBytes += n;
+            return windowBytes >= BUSY_BYTES;
         }
 
         /** Finds the lines ending in [from, to); returns where the unfinished line starts. */

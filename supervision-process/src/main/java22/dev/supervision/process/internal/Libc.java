@@ -39,6 +39,7 @@ final class Libc {
     static final int EPOLL_CTL_MOD = 3;
     static final int EPOLLIN = 0x001;
     static final int EPOLLET = 1 << 31;
+    static final short POLLIN = 0x001;
     static final int P_PIDFD = 3;
     static final int WEXITED = 4;
     static final int WNOHANG = 1;
@@ -72,6 +73,7 @@ final class Libc {
     static final MethodHandle syscall2 = LINKER.downcallHandle(find("syscall"), FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT),
             ERRNO_OPTION, Linker.Option.firstVariadicArg(1));
     static final MethodHandle waitid = errno("waitid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle poll = errno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     static final MethodHandle epollCreate1 = errno("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     static final MethodHandle epollCtl = errno("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     static final MethodHandle epollWait = errno("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));

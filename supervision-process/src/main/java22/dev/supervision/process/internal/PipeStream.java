@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,7 +14,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (one copy, the kernel's). A read on an empty pipe parks the calling thread until the {@link Poller}
  * reports data or end of file, so a virtual thread draining it unmounts meanwhile. The registration is
  * edge-triggered: a reader only parks after a read found the pipe empty, and every arrival after that
- * read is an edge, so no wake-up is lost and none costs an {@code epoll_ctl}. One reader at a time;
+ * read is an edge, so no wake-up is lost and none costs an {@code epoll_ctl}. Once {@linkplain #dedicate()
+ * dedicated} to a platform thread, a read on an empty pipe blocks that thread in {@code poll} instead. One reader at a time;
  * {@link #close} from any thread wakes a parked reader, which then fails with "Stream closed".
  */
 final class PipeStream extends InputStream implements PollableStream {
@@ -28,6 +30,10 @@ final class PipeStream extends InputStream implements PollableStream {
     private int fd;
     private volatile boolean ready;
     private volatile Thread waiter;
+    /** Set by {@link #dedicate}: waits go to the kernel ({@code poll}), not the poller; its {@code struct pollfd}. */
+    private volatile MemorySegment pollFd;
+    /** How long one {@code poll} waits before looking whether the stream was closed meanwhile. */
+    private static final int POLL_MILLIS = 1000;
 
     PipeStream(Poller poller, int fd) throws IOException {
         this.poller = poller;
@@ -74,8 +80,39 @@ final class PipeStream extends InputStream implements PollableStream {
             if (n == 0) return -1;
             if (error == Libc.EINTR) continue;
             if (error != Libc.EAGAIN) throw new IOException("read: " + Libc.describe(error));
-            awaitData();
+            MemorySegment dedicated = pollFd;
+            if (dedicated == null) awaitData();
+            else awaitKernel(dedicated);
         }
+    }
+
+    @Override
+    public void dedicate() {
+        lock.lock();
+        try {
+            if (fd < 0 || pollFd != null) return;
+            poller.remove(fd, token);
+            MemorySegment p = Arena.ofAuto().allocate(8, 4);
+            p.set(ValueLayout.JAVA_INT, 0, fd);
+            p.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
+            pollFd = p;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks this (platform) thread in {@code poll} until the pipe is readable or hung up; returns at least
+     * every {@link #POLL_MILLIS} so that a close meanwhile is noticed by the next read.
+     */
+    private void awaitKernel(MemorySegment p) throws IOException {
+        int rc;
+        try {
+            rc = (int) Libc.poll.invokeExact(errno, p, 1L, POLL_MILLIS);
+        } catch (Throwable t) {
+            throw new IOException("poll failed", t);
+        }
+        if (rc < 0 && Libc.errno(errno) != Libc.EINTR) throw new IOException("poll: " + Libc.describe(Libc.errno(errno)));
     }
 
     /** Parks until the poller reports data or a hang-up since the last read, or the stream is closed. */

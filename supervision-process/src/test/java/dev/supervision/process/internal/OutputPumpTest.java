@@ -64,12 +64,45 @@ class OutputPumpTest {
         return pump;
     }
 
+    private static final String ONE_GIGABYTE = "yes '2026-11-23 05:44:01.123 INFO [engine-3] step=1234 loss=0.1234 tokens/s=4567 kv=45.6%'"
+            + " | head -c 1073741824; echo; for i in $(seq 1 300); do echo \"final line $i\"; done";
+
     @Test
     void aChildWritingOneGigabyteToStdoutIsNeverBlockedAndTheTailIsExact() throws Exception {
+        oneGigabyte(bash(ONE_GIGABYTE));
+    }
+
+    /** The same through the native launcher: read by a virtual thread, then (busy) handed to a platform thread. */
+    @Test
+    void aNativelyLaunchedChildWritingOneGigabyteIsDrainedExactlyAcrossTheHandOver() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        oneGigabyte(Launch.start(new ProcessBuilder("bash", "-c", ONE_GIGABYTE)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))));
+    }
+
+    /** A busy native stream whose writer then goes quiet (its reader waits in poll): abandoning it ends the pump. */
+    @Test
+    void abandoningAQuietDedicatedStreamEndsThePump() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        Process p = Launch.start(new ProcessBuilder("bash", "-c", "head -c 50000000 /dev/zero | tr '\\0' x; echo; exec sleep 60")
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
+        try {
+            AtomicLong chars = new AtomicLong();
+            OutputPump pump = OutputPump.start("quiet", p, QUIET, List.of((stream, line) -> chars.addAndGet(line.length())));
+            await().atMost(Duration.ofMinutes(1)).until(() -> chars.get() == 50_000_000L);
+            assertThat(pump.completion()).isNotDone();
+            pump.abandon();
+            await().atMost(Duration.ofSeconds(5)).until(() -> pump.completion().isDone());
+            assertThat(pump.completion()).isCompletedExceptionally();
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    private static void oneGigabyte(Process p) throws Exception {
         AtomicLong lines = new AtomicLong();
         AtomicLong chars = new AtomicLong();
-        Process p = bash("yes '2026-11-23 05:44:01.123 INFO [engine-3] step=1234 loss=0.1234 tokens/s=4567 kv=45.6%'"
-                + " | head -c 1073741824; echo; for i in $(seq 1 300); do echo \"final line $i\"; done");
         OutputPump pump = OutputPump.start("flood", p, QUIET, List.of((stream, line) -> {
             lines.incrementAndGet();
             chars.addAndGet(line.length());
