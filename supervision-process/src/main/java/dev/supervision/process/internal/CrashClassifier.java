@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.Optional;
@@ -68,8 +70,11 @@ public final class CrashClassifier implements LineListener {
         final Matcher[] matchers;
         byte[] scratch = new byte[256];
         long lines;
+        /** For a candidate line: bit {@code i} set when the {@code i}th anywhere keyword occurs in it. */
+        final long[] found;
 
-        PerStream(CrashSignature[] signatures) {
+        PerStream(CrashSignature[] signatures, int anywhereKeywords) {
+            found = new long[(anywhereKeywords + 63) >>> 6];
             matchers = new Matcher[signatures.length];
             for (int i = 0; i < signatures.length; i++) {
                 matchers[i] = ((CrashSignature.When.Line) signatures[i].when()).pattern().matcher("");
@@ -89,7 +94,7 @@ public final class CrashClassifier implements LineListener {
         this.clock = clock;
         this.onMatch = onMatch;
         List<CrashSignature> lines = new ArrayList<>();
-        List<String> anywhere = new ArrayList<>();
+        Set<String> anywhere = new LinkedHashSet<>();
         List<byte[]> starts = new ArrayList<>();
         List<byte[]> ends = new ArrayList<>();
         for (CrashSignature s : library.signatures()) {
@@ -108,20 +113,21 @@ public final class CrashClassifier implements LineListener {
             }
         }
         lineSignatures = lines.toArray(CrashSignature[]::new);
+        List<String> anywhereList = List.copyOf(anywhere);
         keywords = new Keyword[lineSignatures.length][];
         everyLine = new boolean[lineSignatures.length];
         boolean any = false;
         for (int i = 0; i < lineSignatures.length; i++) {
             List<String> k = ((CrashSignature.When.Line) lineSignatures[i].when()).keywords();
-            keywords[i] = k.stream().map(Keyword::of).toArray(Keyword[]::new);
+            keywords[i] = k.stream().map(Keyword::of).map(kw -> kw.indexIn(anywhereList)).toArray(Keyword[]::new);
             everyLine[i] = k.isEmpty();
             any |= k.isEmpty();
         }
         anyEveryLine = any;
         lineStarts = starts.toArray(byte[][]::new);
         lineEnds = ends.toArray(byte[][]::new);
-        filter = anywhere.isEmpty() ? null : FILTERS.computeIfAbsent(List.copyOf(anywhere), KeywordFilter::new);
-        for (Stream s : Stream.values()) streams[s.ordinal()] = new PerStream(lineSignatures);
+        filter = anywhere.isEmpty() ? null : FILTERS.computeIfAbsent(anywhereList, KeywordFilter::new);
+        for (Stream s : Stream.values()) streams[s.ordinal()] = new PerStream(lineSignatures, anywhereList.size());
     }
 
     /** A classifier with the system clock and no match callback. */
@@ -150,11 +156,16 @@ public final class CrashClassifier implements LineListener {
             buf = ps.scratch;
             off = 0;
         }
-        boolean candidate = startsWithAny(buf, off, len) || endsWithAny(buf, off, len)
-                || filter != null && filter.anyIn(buf, off, len);
+        boolean viaFilter = filter != null && filter.anyIn(buf, off, len);
+        boolean candidate = viaFilter || startsWithAny(buf, off, len) || endsWithAny(buf, off, len);
         if (!candidate && !anyEveryLine) return;
+        long[] found = ps.found;
+        Arrays.fill(found, 0);
+        // Which anywhere keywords occur, all found in one more pass of the filter (only for candidate lines):
+        // without it each signature's keywords would be searched for separately.
+        if (viaFilter) filter.allIn(buf, off, len, found);
         for (int i = 0; i < lineSignatures.length; i++) {
-            if (!everyLine[i] && !(candidate && containsAny(buf, off, len, keywords[i]))) continue;
+            if (!everyLine[i] && !(candidate && containsAny(buf, off, len, keywords[i], found))) continue;
             if (ps.matchers[i].reset(line).find()) {
                 record(lineSignatures[i], line, Optional.of(stream), number);
                 return;
@@ -189,22 +200,30 @@ public final class CrashClassifier implements LineListener {
         return len >= k.length && buf[off] == k[0] && Arrays.equals(buf, off, off + k.length, k, 0, k.length);
     }
 
-    private static boolean containsAny(byte[] buf, int off, int len, Keyword[] keywords) {
+    /** Whether a keyword occurs; an anywhere keyword's answer is in {@code found} (see {@link KeywordFilter#allIn}). */
+    private static boolean containsAny(byte[] buf, int off, int len, Keyword[] keywords, long[] found) {
         for (Keyword k : keywords) {
             if (k.atStart ? startsWith(buf, off, len, k.bytes)
                     : k.atEnd ? endsWith(buf, off, len > 0 && buf[off + len - 1] == '\r' ? len - 1 : len, k.bytes)
-                    : KeywordFilter.contains(buf, off, len, k.bytes)) return true;
+                    : (found[k.index >>> 6] >>> k.index & 1) != 0) return true;
         }
         return false;
     }
 
-    /** A keyword's ASCII bytes; {@code atStart} for a {@code ^} keyword, {@code atEnd} for a {@code $} one. */
-    private record Keyword(byte[] bytes, boolean atStart, boolean atEnd) {
+    /**
+     * A keyword's ASCII bytes; {@code atStart} for a {@code ^} keyword, {@code atEnd} for a {@code $} one;
+     * for any other, its {@code index} in the filter's keyword list (-1 until {@link #indexIn}).
+     */
+    private record Keyword(byte[] bytes, boolean atStart, boolean atEnd, int index) {
         static Keyword of(String k) {
             boolean atStart = k.startsWith("^");
             boolean atEnd = !atStart && k.endsWith("$");
             String literal = atStart ? k.substring(1) : atEnd ? k.substring(0, k.length() - 1) : k;
-            return new Keyword(literal.getBytes(StandardCharsets.US_ASCII), atStart, atEnd);
+            return new Keyword(literal.getBytes(StandardCharsets.US_ASCII), atStart, atEnd, -1);
+        }
+
+        Keyword indexIn(List<String> anywhere) {
+            return atStart || atEnd ? this : new Keyword(bytes, false, false, anywhere.indexOf(new String(bytes, StandardCharsets.US_ASCII)));
         }
     }
 

@@ -31,6 +31,8 @@ final class KeywordFilter {
     private static final int Q = 4;
 
     private final int stride;
+    /** The shortest keyword's length: a shorter line holds none. */
+    private final int minLength;
     /** Bit {@code h} set: some window has a quad of hash {@code h}. */
     private final long[] bits = new long[1 << 10];
     /** For a hash whose bit is set: 1 + the index of its candidates in {@link #candidates}. */
@@ -43,15 +45,16 @@ final class KeywordFilter {
         for (String k : keywords) m = Math.min(m, k.length());
         if (m < Q) throw new IllegalArgumentException("keywords must have at least " + Q + " characters, was " + keywords);
         stride = m - Q + 1;
+        minLength = m;
         Map<Integer, List<Candidate>> byHash = new LinkedHashMap<>();
-        for (String k : keywords) {
-            byte[] b = k.getBytes(StandardCharsets.US_ASCII);
+        for (int index = 0; index < keywords.size(); index++) {
+            byte[] b = keywords.get(index).getBytes(StandardCharsets.US_ASCII);
             int at = window(b, m);
             for (int q = at + Q - 1; q < at + m; q++) {
                 int h = hash(quad(b, q));
                 bits[h >>> 6] |= 1L << h;
                 List<Candidate> list = byHash.computeIfAbsent(h, x -> new ArrayList<>());
-                Candidate c = new Candidate(b, q);
+                Candidate c = new Candidate(b, q, index);
                 if (!list.contains(c)) list.add(c);
             }
         }
@@ -63,14 +66,14 @@ final class KeywordFilter {
         }
     }
 
-    /** A keyword with a quad ending {@code back} bytes after the keyword's start. */
-    private record Candidate(byte[] keyword, int back) {
+    /** A keyword (the {@code index}th given) with a quad ending {@code back} bytes after the keyword's start. */
+    private record Candidate(byte[] keyword, int back, int index) {
         @Override public boolean equals(Object o) {
-            return o instanceof Candidate c && c.back == back && Arrays.equals(c.keyword, keyword);
+            return o instanceof Candidate c && c.back == back && c.index == index && Arrays.equals(c.keyword, keyword);
         }
 
         @Override public int hashCode() {
-            return 31 * Arrays.hashCode(keyword) + back;
+            return 31 * (31 * Arrays.hashCode(keyword) + back) + index;
         }
     }
 
@@ -100,6 +103,7 @@ final class KeywordFilter {
 
     /** Whether {@code buf[off, off + len)} contains a keyword. */
     boolean anyIn(byte[] buf, int off, int len) {
+        if (len < minLength) return false;            // no keyword fits
         int end = off + len;
         int p = off + Q - 1;                          // the last byte of the sampled quad
         for (; p + stride < end; p += 2 * stride) {   // two independent samples per step
@@ -117,6 +121,26 @@ final class KeywordFilter {
             return ((bits[h >>> 6] >>> h) & 1) != 0 && verify(buf, off, end, p, h);
         }
         return false;
+    }
+
+    /**
+     * Sets bit {@code i} of {@code found} for every keyword (the {@code i}th given) that occurs in
+     * {@code buf[off, off + len)}: the same samples as {@link #anyIn}, every hit verified, none skipped.
+     * Exact, because every occurrence of a keyword holds a sampled quad of its window.
+     */
+    void allIn(byte[] buf, int off, int len, long[] found) {
+        int end = off + len;
+        for (int p = off + Q - 1; p < end; p += stride) {
+            int h = hash((int) QUADS.get(buf, p - Q + 1));
+            if (((bits[h >>> 6] >>> h) & 1) == 0) continue;
+            for (Candidate c : candidates[bucket[h] - 1]) {
+                byte[] k = c.keyword;
+                int start = p - c.back;
+                if (start >= off && start + k.length <= end && Arrays.equals(buf, start, start + k.length, k, 0, k.length)) {
+                    found[c.index >>> 6] |= 1L << c.index;
+                }
+            }
+        }
     }
 
     /** Whether a keyword with a quad of hash {@code h} ending at {@code p} lies in the line {@code [off, end)}. */
@@ -137,15 +161,5 @@ final class KeywordFilter {
     /** 16 bits of a multiplicative hash of four bytes. */
     private static int hash(int quad) {
         return (quad * 0x9E3779B1) >>> 16;
-    }
-
-    /** Whether {@code buf[off, off + len)} contains {@code keyword} (a plain search, for the rare candidate lines). */
-    static boolean contains(byte[] buf, int off, int len, byte[] keyword) {
-        int last = off + len - keyword.length;
-        byte first = keyword[0];
-        for (int i = off; i <= last; i++) {
-            if (buf[i] == first && Arrays.equals(buf, i, i + keyword.length, keyword, 0, keyword.length)) return true;
-        }
-        return false;
     }
 }

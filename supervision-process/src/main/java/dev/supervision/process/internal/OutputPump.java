@@ -359,8 +359,22 @@ public final class OutputPump {
 
         @Override
         public void accept(Stream stream, LineBatch lines) {
-            for (int i = 0; i < lines.count(); i++) {
-                view.set(lines.buf, lines.start(i), lines.length(i), lines.ascii);
+            int count = lines.count();
+            view.batch(lines.buf, lines.ascii);
+            if (listeners.length == 1) {                 // the usual case: no inner loop per line
+                LineListener l = listeners[0];
+                for (int i = 0; i < count; i++) {
+                    view.line(lines.start(i), lines.length(i));
+                    try {
+                        l.onLine(stream, view);
+                    } catch (RuntimeException e) {
+                        LOG.warn("output listener {} failed on a {} line", l, stream, e);
+                    }
+                }
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                view.line(lines.start(i), lines.length(i));
                 for (LineListener l : listeners) {
                     try {
                         l.onLine(stream, view);

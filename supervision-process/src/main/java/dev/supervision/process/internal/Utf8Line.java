@@ -18,13 +18,31 @@ final class Utf8Line implements CharSequence {
     private boolean checked;
     private String decoded;
 
+    /** Whether the batch's lines are known to be pure ASCII (then never checked or decoded). */
+    private boolean batchAscii;
+
     /** Points at a line; {@code ascii} true when the caller knows it is pure ASCII (false: check on use). */
     void set(byte[] buffer, int offset, int length, boolean ascii) {
+        batch(buffer, ascii);
+        line(offset, length);
+    }
+
+    /** Sets the buffer of the lines to come and whether they are all known to be ASCII. */
+    void batch(byte[] buffer, boolean ascii) {
         this.buf = buffer;
-        this.off = offset;
-        this.len = length;
+        this.batchAscii = ascii;
         this.checked = ascii;
         this.decoded = null;
+    }
+
+    /** Points at the next line of the current batch. */
+    void line(int offset, int length) {
+        this.off = offset;
+        this.len = length;
+        if (!batchAscii) {
+            checked = false;
+            decoded = null;
+        }
     }
 
     /** The buffer holding the line's UTF-8 bytes, for byte-level scanning; valid only while the line is. */
