@@ -12,7 +12,7 @@ class KeywordFilterTest {
             "of memory: Killed process", "NVRM: Xid", "died unexpectedly", "abcab");
 
     @Test
-    void findsExactlyTheLinesAPlainSearchFindsAtEveryOffsetAndLength() {
+    void findsExactlyTheLinesAndKeywordsAPlainSearchFindsAtEveryOffsetAndLength() {
         KeywordFilter filter = new KeywordFilter(KEYWORDS);
         Random random = new Random(42);
         String alphabet = "abcdeCUDA omfryNVRM:Xid";
@@ -29,6 +29,11 @@ class KeywordFilterTest {
             byte[] padded = ("xx" + line + "yy").getBytes(StandardCharsets.US_ASCII);
             boolean expected = KEYWORDS.stream().anyMatch(line::contains);
             assertThat(filter.anyIn(padded, 2, line.length())).as(line).isEqualTo(expected);
+            long[] found = new long[1];
+            filter.allIn(padded, 2, line.length(), found);
+            for (int k = 0; k < KEYWORDS.size(); k++) {
+                assertThat((found[0] >>> k & 1) != 0).as(KEYWORDS.get(k) + " in " + line).isEqualTo(line.contains(KEYWORDS.get(k)));
+            }
         }
     }
 
