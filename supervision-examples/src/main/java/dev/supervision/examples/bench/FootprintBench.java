@@ -62,7 +62,8 @@ public final class FootprintBench {
      * watch processes with {@code posix_spawn}, {@code pidfd} and {@code epoll} (no thread per process or pipe).
      */
     static final List<String> RECOMMENDED = List.of(
-            "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:off", "-XX:-UsePerfData",
+            "--enable-native-access=ALL-UNNAMED",
+            "-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:off", "-XX:-UsePerfData",
             "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m");
     private static final int CHILDREN = 100;
     private static final List<String> COMMAND = List.of("sleep", "100000");

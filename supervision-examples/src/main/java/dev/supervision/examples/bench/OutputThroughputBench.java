@@ -79,7 +79,8 @@ public final class OutputThroughputBench {
                 "OutputPump: lines + listener + tail + discard", o, 100 * o / c);
         if (NATIVE) {
             double j = median(oursJdk);
-            System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n", "  same, child launched by ProcessBuilder", j, 100 * j / c);
+            System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n",
+                    "  same, child launched by ProcessBuilder", j, 100 * j / c);
         }
     }
 
@@ -110,7 +111,8 @@ public final class OutputThroughputBench {
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.discard()).listener(counter).build();
         long t0 = System.nanoTime();
         // Launched as the supervisor launches its children: natively where this JVM allows it (see Launch).
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", writer).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", writer)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = viaProcessBuilder ? pb.start() : Launch.start(pb);
         OutputPump pump = OutputPump.start("bench", p, spec, List.of());
         pump.completion().join();

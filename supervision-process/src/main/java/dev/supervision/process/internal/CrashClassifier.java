@@ -223,7 +223,8 @@ public final class CrashClassifier implements LineListener {
         }
 
         Keyword indexIn(List<String> anywhere) {
-            return atStart || atEnd ? this : new Keyword(bytes, false, false, anywhere.indexOf(new String(bytes, StandardCharsets.US_ASCII)));
+            if (atStart || atEnd) return this;
+            return new Keyword(bytes, false, false, anywhere.indexOf(new String(bytes, StandardCharsets.US_ASCII)));
         }
     }
 

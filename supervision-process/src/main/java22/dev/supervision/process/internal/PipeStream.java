@@ -14,9 +14,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * (one copy, the kernel's). A read on an empty pipe parks the calling thread until the {@link Poller}
  * reports data or end of file, so a virtual thread draining it unmounts meanwhile. The registration is
  * edge-triggered: a reader only parks after a read found the pipe empty, and every arrival after that
- * read is an edge, so no wake-up is lost and none costs an {@code epoll_ctl}. Once {@linkplain #dedicate()
- * dedicated} to a platform thread, a read on an empty pipe blocks that thread in {@code poll} instead. One reader at a time;
- * {@link #close} from any thread wakes a parked reader, which then fails with "Stream closed".
+ * read is an edge, so no wake-up is lost and none costs an {@code epoll_ctl}. Once
+ * {@linkplain #dedicate() dedicated} to a platform thread, a read on an empty pipe blocks that thread in
+ * {@code poll} instead. One reader at a time; {@link #close} from any thread wakes a parked reader, which
+ * then fails with "Stream closed" (a reader in {@code poll} notices within {@link #POLL_MILLIS} ms).
  */
 final class PipeStream extends InputStream implements PollableStream {
     /** Edge-triggered: one event each time data arrives in the drained pipe (or it hangs up); never re-armed. */

@@ -2,6 +2,7 @@ package dev.supervision.process.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.supervision.process.LineListener;
 import dev.supervision.process.OutputLine;
@@ -9,8 +10,10 @@ import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
 import dev.supervision.process.Stream;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,17 +78,17 @@ class OutputPumpTest {
     /** The same through the native launcher: read by a virtual thread, then (busy) handed to a platform thread. */
     @Test
     void aNativelyLaunchedChildWritingOneGigabyteIsDrainedExactlyAcrossTheHandOver() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
         oneGigabyte(Launch.start(new ProcessBuilder("bash", "-c", ONE_GIGABYTE)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))));
     }
 
     /** A busy native stream whose writer then goes quiet (its reader waits in poll): abandoning it ends the pump. */
     @Test
     void abandoningAQuietDedicatedStreamEndsThePump() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
         Process p = Launch.start(new ProcessBuilder("bash", "-c", "head -c 50000000 /dev/zero | tr '\\0' x; echo; exec sleep 60")
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
         try {
             AtomicLong chars = new AtomicLong();
             OutputPump pump = OutputPump.start("quiet", p, QUIET, List.of((stream, line) -> chars.addAndGet(line.length())));
@@ -224,9 +227,20 @@ class OutputPumpTest {
 
     @Test
     void theTailKeepsTheLastLinesOfBothStreamsWithTheirStream() throws Exception {
-        OutputPump pump = drain(bash("seq 1 1000; echo 'Traceback (most recent call last):' >&2;"
-                + " echo 'RuntimeError: CUDA error: an illegal memory access' >&2"),
-                QUIET.toBuilder().tailLines(3).build());
+        // The stderr lines are written only once the stdout ones were seen (the tail orders lines by arrival,
+        // and the two streams' readers race): the listener runs after the tail took the batch.
+        Path go = dir.resolve("go");
+        OutputPump pump = drain(bash("seq 1 1000; while [ ! -e '" + go + "' ]; do sleep 0.01; done;"
+                + " echo 'Traceback (most recent call last):' >&2; echo 'RuntimeError: CUDA error: an illegal memory access' >&2"),
+                QUIET.toBuilder().tailLines(3).build(), (stream, line) -> {
+                    if (stream == Stream.STDOUT && line.toString().equals("1000")) {
+                        try {
+                            Files.createFile(go);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                });
 
         assertThat(pump.tail()).containsExactly(new OutputLine(Stream.STDOUT, "1000"),
                 new OutputLine(Stream.STDERR, "Traceback (most recent call last):"),
