@@ -53,7 +53,8 @@ import java.util.stream.Stream;
  *       {@code startSeconds} zero, intensity {@code Integer.MAX_VALUE} per second; the cycle ends when a
  *       supervisor listener sees {@link ProcessEvent.Launched} of the replacement ({@code System.nanoTime}
  *       in the listener, which runs on the supervisor's loop, so the hop to the loop is included: an
- *       upper bound). The next cycle waits for {@code ChildStarted}, outside the measured interval. The
+ *       upper bound). The listener hands a cycle's marks to the harness only once the cycle is complete, so
+ *       the harness thread is not woken during the measured interval (the bare loop's never is either). The next cycle waits for {@code ChildStarted}, outside the measured interval. The
  *       supervisor sometimes reports {@code ChildStarted} before the {@code Launched} notice (when the start
  *       completes before the loop has registered for it, the loop runs that completion ahead of queued
  *       notices); such a cycle is still counted, with {@code Launched} as late as the listener saw it. Run
@@ -268,7 +269,9 @@ public final class ProcessRestartBench {
 
         private record Mark(Kind kind, long nanos, long pid) {}
 
-        private final BlockingQueue<Mark> marks = new LinkedBlockingQueue<>();
+        /** Filled by the supervisor's loop (one thread) and handed over whole: one wake-up of the harness per cycle. */
+        private final BlockingQueue<Map<Kind, Mark>> cycles = new LinkedBlockingQueue<>();
+        private Map<Kind, Mark> current = new EnumMap<>(Kind.class);
         private final Supervisor supervisor;
         private long pid;
 
@@ -286,25 +289,33 @@ public final class ProcessRestartBench {
                     .listener(this::onEvent)
                     .child(ProcessChild.spec(spec).backoff(Backoff.none()))      // OTP: restart at once, as the bare loop does
                     .build());
-            Map<Kind, Mark> first = new EnumMap<>(Kind.class);
-            while (first.size() < 2) {
-                Mark m = marks.poll(EVENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                if (m == null) throw new IllegalStateException("the first start was not reported within " + EVENT_TIMEOUT_SECONDS + " s");
-                first.put(m.kind(), m);
-            }
+            Map<Kind, Mark> first = cycles.poll(EVENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (first == null) throw new IllegalStateException("the first start was not reported within " + EVENT_TIMEOUT_SECONDS + " s");
             pid = first.get(Kind.LAUNCHED).pid();
         }
 
-        /** Runs on the supervisor's loop thread. */
+        /**
+         * Runs on the supervisor's loop thread. Collects one cycle's marks (in whatever order they come) and
+         * hands them over once the cycle is complete (the first start: LAUNCHED and STARTED only), so that
+         * the harness thread is not woken while the restart is being measured.
+         */
         private void onEvent(SupervisorEvent event) {
             long now = System.nanoTime();
-            switch (event) {
-                case SupervisorEvent.ChildNoticed n when n.notice() instanceof ProcessEvent.Launched l ->
-                        marks.add(new Mark(Kind.LAUNCHED, now, l.pid()));
-                case SupervisorEvent.ChildStarted s -> marks.add(new Mark(Kind.STARTED, now, 0));
-                case SupervisorEvent.ChildExited x -> marks.add(new Mark(Kind.EXITED, now, 0));
-                case SupervisorEvent.RestartScheduled r -> marks.add(new Mark(Kind.SCHEDULED, now, 0));
-                default -> { }
+            Mark m = switch (event) {
+                case SupervisorEvent.ChildNoticed n when n.notice() instanceof ProcessEvent.Launched l -> new Mark(Kind.LAUNCHED, now, l.pid());
+                case SupervisorEvent.ChildStarted s -> new Mark(Kind.STARTED, now, 0);
+                case SupervisorEvent.ChildExited x -> new Mark(Kind.EXITED, now, 0);
+                case SupervisorEvent.RestartScheduled r -> new Mark(Kind.SCHEDULED, now, 0);
+                default -> null;
+            };
+            if (m == null) return;
+            if (current.putIfAbsent(m.kind(), m) != null) {
+                throw new IllegalStateException("a second " + m.kind() + " in one cycle; seen " + current);
+            }
+            boolean firstStart = !current.containsKey(Kind.EXITED) && !current.containsKey(Kind.SCHEDULED);
+            if (current.size() == Kind.values().length || firstStart && current.size() == 2) {
+                cycles.add(current);
+                current = new EnumMap<>(Kind.class);
             }
         }
 
@@ -324,21 +335,10 @@ public final class ProcessRestartBench {
             samples.launched.add(launched - scheduled);
         }
 
-        /**
-         * One mark of each kind, in whatever order they come: the supervisor may report
-         * {@code ChildStarted} before the child's {@code Launched} notice (see the class documentation).
-         */
+        /** One mark of each kind, collected by {@link #onEvent} (see the class documentation on their order). */
         private Map<Kind, Mark> awaitAll() throws InterruptedException {
-            Map<Kind, Mark> seen = new EnumMap<>(Kind.class);
-            while (seen.size() < Kind.values().length) {
-                Mark m = marks.poll(EVENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                if (m == null) {
-                    throw new IllegalStateException("no event within " + EVENT_TIMEOUT_SECONDS + " s; seen " + seen.keySet());
-                }
-                if (seen.putIfAbsent(m.kind(), m) != null) {
-                    throw new IllegalStateException("a second " + m.kind() + " in one cycle; seen " + seen);
-                }
-            }
+            Map<Kind, Mark> seen = cycles.poll(EVENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (seen == null) throw new IllegalStateException("no complete cycle within " + EVENT_TIMEOUT_SECONDS + " s");
             return seen;
         }
 
