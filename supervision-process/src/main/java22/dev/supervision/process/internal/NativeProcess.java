@@ -22,7 +22,8 @@ final class NativeProcess extends Process {
     private final InputStream stderr;
     private final CompletableFuture<Process> exited = new CompletableFuture<>();
     private volatile int exitValue;
-    private int pidfd;
+    /** Guarded by this; -1 once reaped. */
+    private int pidfd = -1;
     private long token;
     private Poller poller;
 
@@ -40,14 +41,20 @@ final class NativeProcess extends Process {
         token = poller.add(pidfd, Libc.EPOLLIN, this::reaped);
     }
 
-    /** Runs on the poller thread when the pidfd is readable: the process has exited. */
-    private synchronized void reaped() {
-        if (exited.isDone()) return;
-        int value = poller.reap(pidfd, pid);
-        if (value == Integer.MIN_VALUE) return;
-        poller.remove(pidfd, token);
-        poller.close(pidfd);
-        exitValue = value;
+    /**
+     * Runs on the poller thread when the pidfd is readable: the process has exited. The exit is completed
+     * outside the monitor, since what depends on it runs right there.
+     */
+    private void reaped() {
+        synchronized (this) {
+            if (pidfd < 0) return;                     // reaped already
+            int value = poller.reap(pidfd, pid);
+            if (value == Integer.MIN_VALUE) return;
+            poller.remove(pidfd, token);
+            poller.close(pidfd);
+            pidfd = -1;
+            exitValue = value;
+        }
         exited.complete(this);
     }
 
