@@ -55,10 +55,7 @@ class CrashIntelligenceTest {
     }
 
     private Path script(String name, String body) throws IOException {
-        Path p = dir.resolve(name);
-        Files.writeString(p, "#!/bin/bash\n" + body + "\n");
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p;
+        return TestProcesses.script(dir, name, body);
     }
 
     /** A bash snippet that is true in the first incarnation only (counted in a file). */

@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,10 +42,7 @@ class ProcessChildTest {
     }
 
     private Path script(String name, String body) throws IOException {
-        Path p = dir.resolve(name);
-        Files.writeString(p, "#!/bin/bash\n" + body + "\n");
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return p;
+        return TestProcesses.script(dir, name, body);
     }
 
     private ProcessSpec.Builder proc(String id, Path script) {

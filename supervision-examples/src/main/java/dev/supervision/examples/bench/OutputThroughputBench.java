@@ -104,7 +104,7 @@ public final class OutputThroughputBench {
     }
 
     /** Whether children are launched natively here; then the pump also runs on ProcessBuilder's streams. */
-    private static final boolean NATIVE = !Launch.describe().startsWith("JDK");
+    private static final boolean NATIVE = Launch.isNative();
 
     private static double pump(String writer, boolean viaProcessBuilder) throws Exception {
         Counter counter = new Counter();

@@ -3,10 +3,9 @@ package dev.supervision.examples.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
+import dev.supervision.examples.DemoJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -23,16 +22,7 @@ class WorkerPoolDemoTest {
     @Test
     void theRssLimitAndTheHostFloorRestartTheLeakersAndTheHostDoesNotStayUnderTheFloor() throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/meminfo")), "Linux only");
-        Path out = dir.resolve("out.txt");
-        Process demo = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
-                System.getProperty("java.class.path"), WorkerPoolDemo.class.getName(), "25")
-                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        if (!demo.waitFor(90, TimeUnit.SECONDS)) {
-            demo.destroyForcibly();
-            throw new AssertionError("the demo did not end: " + Files.readString(out));
-        }
-        String text = Files.readString(out, StandardCharsets.UTF_8);
-        assertThat(demo.exitValue()).as(text).isZero();
+        String text = DemoJvm.run(dir, WorkerPoolDemo.class, 90, "25");
         assertThat(text).as(text).contains("RSS LIMIT worker-1 holds", "BRAKE host free");
         Matcher m = Pattern.compile("the host stayed below the floor for at most (\\d+) s in a row").matcher(text);
         assertThat(m.find()).as(text).isTrue();

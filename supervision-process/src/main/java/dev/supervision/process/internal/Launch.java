@@ -56,6 +56,11 @@ public final class Launch {
         return choice.equals("jdk") ? Optional.empty() : NATIVE.launcher();
     }
 
+    /** Whether children are launched natively in this JVM now (see {@link #launcher()}). */
+    public static boolean isNative() {
+        return launcher().isPresent();
+    }
+
     /** How children are launched in this JVM now, for logs and tests. */
     public static String describe() {
         return launcher().map(NativeLauncher::describe)

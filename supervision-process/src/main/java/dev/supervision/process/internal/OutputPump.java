@@ -234,7 +234,7 @@ public final class OutputPump {
                 start = split(start, end, end + n);
                 end += n;
                 dispatch();
-                if (in instanceof PollableStream p && busy(n) && Thread.currentThread().isVirtual()) {
+                if (in instanceof PollableStream p && Thread.currentThread().isVirtual() && busy(n)) {
                     p.dedicate();
                     platformThread(Thread.currentThread().getName(), this).start();
                     return true;

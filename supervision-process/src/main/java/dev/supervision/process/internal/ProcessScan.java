@@ -229,8 +229,8 @@ public final class ProcessScan {
         roots.forEach(start::add);
         long from = minPid;
         for (ProcessRef r : start) from = Math.min(from, r.pid());
-        long last = from > 0 ? PidWrap.lastPid() : -1;
-        boolean probe = last >= from && last - from <= PROBE_LIMIT;
+        long last = probeUpTo(from);
+        boolean probe = last >= 0;
         for (long pid : probe ? range(from, last) : pids()) {
             if (pid < from) continue;
             Optional<Stat> st = stat(pid).filter(ProcessScan::running);
@@ -274,9 +274,14 @@ public final class ProcessScan {
 
     /** Whether a sweep from {@code minPid} reads pids one by one (few handed out since) rather than listing {@code /proc}. */
     static boolean probes(long minPid) {
-        if (!PROC_FS || minPid <= 0) return false;
+        return probeUpTo(minPid) >= 0;
+    }
+
+    /** The last pid handed out when at most {@value #PROBE_LIMIT} were since {@code minPid} (read them one by one), else -1. */
+    private static long probeUpTo(long minPid) {
+        if (!PROC_FS || minPid <= 0) return -1;
         long last = PidWrap.lastPid();
-        return last >= minPid && last - minPid <= PROBE_LIMIT;
+        return last >= minPid && last - minPid <= PROBE_LIMIT ? last : -1;
     }
 
     /** The pids {@code from..to}, probed one by one by {@link #sweep(Iterable, Predicate, long)}. */

@@ -21,7 +21,8 @@ public final class TestProcesses {
         return TREE_PREFIX + name;
     }
 
-    static Path script(Path dir, String name, String body) throws IOException {
+    /** Writes {@code body} as an executable bash script {@code name} in {@code dir}. */
+    public static Path script(Path dir, String name, String body) throws IOException {
         Path p = dir.resolve(name);
         Files.writeString(p, "#!/bin/bash\n" + body + "\n");
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
