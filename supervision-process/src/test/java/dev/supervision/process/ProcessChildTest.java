@@ -276,6 +276,23 @@ class ProcessChildTest {
     }
 
     @Test
+    void whatAnExitedProcessLeftBehindIsSweptBeforeTheRestart() throws IOException {
+        Path pids = dir.resolve("left");
+        Path leaver = script("leaver.sh", String.join("\n",
+                "if [ -s " + pids + " ]; then exec sleep 1000; fi",      // the second incarnation just runs
+                "setsid bash -c 'echo $$ >> " + pids + "; exec sleep 1000' &",
+                "sleep 1000 & echo $! >> " + pids,
+                "while [ $(wc -l < " + pids + ") -lt 2 ]; do sleep 0.01; done",
+                "sleep 0.3",                                            // ready (started) first: then a crash
+                "exit 3"));
+        sup = Supervisor.start(tree("leaver").child(ProcessChild.spec(proc("l", leaver).startSeconds(Duration.ZERO).build())
+                .backoff(Backoff.none())).build());
+        awaitRunning("l", 2);
+        List<Long> left = Files.readAllLines(pids).stream().map(String::trim).map(Long::parseLong).toList();
+        assertThat(left).hasSize(2).noneMatch(ProcessChildTest::alive);
+    }
+
+    @Test
     void twoHundredCrashRestartCyclesLeaveNoZombieThreadOrFileDescriptor() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("cycles").intensity(1_000, Duration.ofSeconds(1))

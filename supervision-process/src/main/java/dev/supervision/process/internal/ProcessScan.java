@@ -277,11 +277,11 @@ public final class ProcessScan {
         return probeUpTo(minPid) >= 0;
     }
 
-    /** The last pid handed out when at most {@value #PROBE_LIMIT} were since {@code minPid} (read them one by one), else -1. */
+    /** The last pid handed out, when at most {@value #PROBE_LIMIT} pids from {@code minPid} on were (none: {@code minPid - 1}; read them one by one), else -1. */
     private static long probeUpTo(long minPid) {
         if (!PROC_FS || minPid <= 0) return -1;
         long last = PidWrap.lastPid();
-        return last >= minPid && last - minPid <= PROBE_LIMIT ? last : -1;
+        return last >= minPid - 1 && last - minPid < PROBE_LIMIT ? last : -1;     // minPid - 1: none since
     }
 
     /** The pids {@code from..to}, probed one by one by {@link #sweep(Iterable, Predicate, long)}. */

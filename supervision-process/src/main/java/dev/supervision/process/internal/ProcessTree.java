@@ -63,12 +63,14 @@ final class ProcessTree {
     }
 
     /**
-     * After the launched process exited: stops whatever else still carries the tag. Only processes younger
-     * than the launched one can, so only pids above its own are read when {@link PidWrap} says that is safe.
+     * After the launched process exited and was reaped: stops whatever else still carries the tag. Only
+     * processes younger than the launched one can, so only pids above its own are read when {@link PidWrap}
+     * says that is safe (none at all when no pid was handed out since).
      */
     CompletableFuture<StopResult> sweep(StopSignal signal, Duration grace) {
         ProcessRef ref = launched;
-        long minPid = ref == null ? 0 : PidWrap.floor(ref.pid(), wrapEpoch);
+        long floor = ref == null ? 0 : PidWrap.floor(ref.pid(), wrapEpoch);
+        long minPid = floor == 0 ? 0 : floor + 1;
         return ProcessTimers.STOPPER.stop(List.of(), tag::equals, Signal.valueOf(signal.name()), grace, minPid);
     }
 
