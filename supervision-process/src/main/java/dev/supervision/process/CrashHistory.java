@@ -152,20 +152,24 @@ public final class CrashHistory {
         byte[] line = (Json.write(toJson(report)) + "\n").getBytes(StandardCharsets.UTF_8);
         lock.lock();
         try {
-            long size = Files.exists(file) ? Files.size(file) : 0;
-            if (size > 0 && size + line.length > maxFileBytes) {
-                rotate();
-            }
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
+            FileChannel ch = openForAppend();
+            try {
+                long size = ch.size();
+                if (size > 0 && size + line.length > maxFileBytes) {
+                    ch.close();
+                    rotate();
+                    ch = openForAppend();
+                    size = ch.size();
+                }
                 ByteBuffer buf = ByteBuffer.wrap(line);
-                if (endsTorn(ch)) {
+                if (endsTorn(ch, size)) {
                     buf = ByteBuffer.allocate(line.length + 1).put((byte) '\n').put(line).flip();
                 }
-                ch.position(ch.size());
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
+                for (long at = size; buf.hasRemaining(); ) {
+                    at += ch.write(buf, at);
                 }
+            } finally {
+                ch.close();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the crash history " + file, e);
@@ -207,9 +211,12 @@ public final class CrashHistory {
         }
     }
 
-    /** Whether the file ends without a newline: a torn line from a killed writer, to be closed off first. */
-    private static boolean endsTorn(FileChannel ch) throws IOException {
-        long size = ch.size();
+    private FileChannel openForAppend() throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    /** Whether the file ({@code size} bytes) ends without a newline: a torn line from a killed writer, to be closed off first. */
+    private static boolean endsTorn(FileChannel ch, long size) throws IOException {
         if (size == 0) {
             return false;
         }
