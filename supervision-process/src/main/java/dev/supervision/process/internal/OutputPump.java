@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -166,11 +167,23 @@ public final class OutputPump {
         /** A stream moving at least this many bytes within {@link #BUSY_WINDOW_NANOS} is busy. */
         private static final long BUSY_BYTES = 8L << 20;
         private static final long BUSY_WINDOW_NANOS = 1_000_000_000L;
+        /**
+         * After a read that got less than half of what it asked for, a dedicated stream with a raised pipe
+         * (1 MiB) waits this long before reading again, so that the writer's small writes arrive as one
+         * large read: one wake-up per 0.2 ms at most instead of one per write (on the build machine, 77 -> 83 %
+         * of {@code cat} for a writer that competes with the reader for the cores). A line waits at most
+         * this much longer, and only on a stream moving megabytes a second.
+         */
+        private static final long COALESCE_NANOS = 200_000;
         private final Stream stream;
         private final InputStream in;
         private final LineConsumer[] consumers;
         private final int maxLine;
-        private final int capacity;
+        /** How much one read asks for: {@link #READ_SIZE}, or the pipe's raised capacity once dedicated. */
+        private int readSize = READ_SIZE;
+        /** Whether a short read is followed by a {@link #COALESCE_NANOS} pause: a dedicated stream with a raised pipe. */
+        private boolean coalesce;
+        private int capacity;
         private final LineBatch batch = new LineBatch();
         private boolean pendingAscii = true;
         /** Small until the stream proves busy, so that idle children cost little memory. */
@@ -216,7 +229,7 @@ public final class OutputPump {
          */
         private boolean drain() throws IOException {
             while (true) {
-                if (buf.length - end < READ_SIZE) {
+                if (buf.length - end < readSize) {
                     System.arraycopy(buf, start, buf, 0, end - start);
                     end -= start;
                     start = 0;
@@ -226,7 +239,7 @@ public final class OutputPump {
                     }
                 }
                 // At most the pipe's capacity: a longer read makes BufferedInputStream ask available() too.
-                int want = Math.min(READ_SIZE, buf.length - end);
+                int want = Math.min(readSize, buf.length - end);
                 int n = in.read(buf, end, want);
                 if (n < 0) break;
                 filled = n == want;
@@ -234,8 +247,11 @@ public final class OutputPump {
                 start = split(start, end, end + n);
                 end += n;
                 dispatch();
+                if (coalesce && n < want / 2) LockSupport.parkNanos(COALESCE_NANOS);
                 if (in instanceof PollableStream p && Thread.currentThread().isVirtual() && busy(n)) {
-                    p.dedicate();
+                    readSize = Math.max(READ_SIZE, p.dedicate());
+                    coalesce = readSize > READ_SIZE;
+                    capacity = maxLine + 2 + readSize;
                     platformThread(Thread.currentThread().getName(), this).start();
                     return true;
                 }

@@ -11,6 +11,9 @@ interface PollableStream {
      * ({@code poll}) rather than through the shared poller: one wake-up per arrival instead of three
      * (poller, hand-off, carrier), which matters for a stream that is drained as fast as it is written.
      * Call from the reading thread, between reads.
+     *
+     * @return how many bytes a read should ask for from now on: the pipe's capacity, raised where the
+     *     kernel allows so that the writer and the reader take turns less often
      */
-    void dedicate();
+    int dedicate();
 }

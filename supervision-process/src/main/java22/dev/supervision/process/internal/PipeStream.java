@@ -16,7 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * edge-triggered: a reader only parks after a read found the pipe empty, and every arrival after that
  * read is an edge, so no wake-up is lost and none costs an {@code epoll_ctl}. Once
  * {@linkplain #dedicate() dedicated} to a platform thread, a read on an empty pipe blocks that thread in
- * {@code poll} instead. One reader at a time; {@link #close} from any thread wakes a parked reader, which
+ * {@code poll} instead, and its pipe's capacity is raised to 1 MiB where the kernel allows. One reader at a time; {@link #close} from any thread wakes a parked reader, which
  * then fails with "Stream closed" (a reader in {@code poll} notices within {@link #POLL_MILLIS} ms).
  */
 final class PipeStream extends InputStream implements PollableStream {
@@ -35,6 +35,10 @@ final class PipeStream extends InputStream implements PollableStream {
     private volatile MemorySegment pollFd;
     /** How long one {@code poll} waits before looking whether the stream was closed meanwhile. */
     private static final int POLL_MILLIS = 1000;
+    /** The pipe capacity a dedicated stream asks for: 1 MiB, the default {@code /proc/sys/fs/pipe-max-size}. */
+    private static final int BUSY_CAPACITY = 1 << 20;
+    /** The pipe's capacity: Linux's default 64 KiB until {@link #dedicate} raises it. */
+    private int capacity = 64 * 1024;
 
     PipeStream(Poller poller, int fd) throws IOException {
         this.poller = poller;
@@ -88,15 +92,24 @@ final class PipeStream extends InputStream implements PollableStream {
     }
 
     @Override
-    public void dedicate() {
+    public int dedicate() {
         lock.lock();
         try {
-            if (fd < 0 || pollFd != null) return;
+            if (fd < 0 || pollFd != null) return capacity;
+            int raised;
+            try {
+                raised = (int) Libc.fcntl.invokeExact(errno, fd, Libc.F_SETPIPE_SZ, BUSY_CAPACITY);
+            } catch (Throwable t) {
+                throw new IllegalStateException("fcntl(F_SETPIPE_SZ) failed", t);
+            }
+            // Fails (EPERM) where the user's pipes are over the kernel's soft limit: the capacity stays.
+            if (raised > 0) capacity = raised;
             poller.remove(fd, token);
             MemorySegment p = Arena.ofAuto().allocate(8, 4);
             p.set(ValueLayout.JAVA_INT, 0, fd);
             p.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
             pollFd = p;
+            return capacity;
         } finally {
             lock.unlock();
         }

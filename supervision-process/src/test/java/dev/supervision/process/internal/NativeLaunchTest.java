@@ -2,6 +2,7 @@ package dev.supervision.process.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -140,6 +142,27 @@ class NativeLaunchTest {
             p.getErrorStream().close();
         }
         assertThat(openDescriptors()).isLessThanOrEqualTo(fdsBefore);
+    }
+
+    /** A dedicated (busy) stream's pipe holds 1 MiB where the kernel allows: the child writes 900 kB unread without blocking. */
+    @Test
+    void aDedicatedStreamsPipeHoldsAMegabyte() throws Exception {
+        long max = Long.parseLong(Files.readString(Path.of("/proc/sys/fs/pipe-max-size")).trim());
+        assumeTrue(max >= 1 << 20, "pipe-max-size " + max);
+        Path go = dir.resolve("go");
+        Path done = dir.resolve("done");
+        Process p = nativeStart(pb("while [ ! -e " + go + " ]; do sleep 0.01; done; head -c 900000 /dev/zero; touch " + done
+                + "; exec sleep 60"));
+        try {
+            assertThat(((PollableStream) p.getInputStream()).dedicate()).isEqualTo(1 << 20);
+            Files.createFile(go);
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(done));
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+            p.getInputStream().close();
+            p.getErrorStream().close();
+        }
     }
 
     private static long openDescriptors() throws IOException {
