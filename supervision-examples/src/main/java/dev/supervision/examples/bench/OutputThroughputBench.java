@@ -19,7 +19,10 @@ import java.util.Locale;
 
 /**
  * Output pumping throughput, a process harness (not JMH: the cost is in the OS pipe). Each variant reads
- * the same 1 GiB that the same writer produces, in the same run, alternating, several repetitions, median:
+ * the same 1 GiB that the same writer produces, in the same run, in {@value #REPS} rounds of all variants
+ * back to back. Reported: each variant's median, and its ratio to {@code cat} round by round (median, min,
+ * max) — on a shared 2-core machine {@code cat}'s own throughput jumps between two levels (about 0.8 and
+ * 1.6 GB/s for {@code yes | head}) from one round to the next, so the per-round ratio is the steadier figure:
  * <ol>
  *   <li>{@code cat}: the writer piped into {@code cat > /dev/null} by the shell, the physical baseline;</li>
  *   <li>plain Java: a 64 KiB read loop on {@code Process.getInputStream()};</li>
@@ -36,7 +39,7 @@ import java.util.Locale;
  */
 public final class OutputThroughputBench {
     private static final long GIB = 1L << 30;
-    private static final int REPS = 5;
+    private static final int REPS = 11;
     private static final String LINE = "2026-11-23 05:44:01.123 INFO [engine-3] step=1234 loss=0.1234 tokens/s=4567 kv=45.6%";
 
     private OutputThroughputBench() {
@@ -69,19 +72,26 @@ public final class OutputThroughputBench {
             ours.add(pump(writer, false));
             if (NATIVE) oursJdk.add(pump(writer, true));
         }
-        double c = median(cat);
-        double p = median(plain);
-        double o = median(ours);
-        System.out.printf(Locale.ROOT, "writer: %s (median of %d, MB/s = 10^6 bytes/s)%n", name, REPS);
-        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s%n", "cat > /dev/null (baseline)", c);
-        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n", "plain Java 64 KiB read loop", p, 100 * p / c);
-        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n",
-                "OutputPump: lines + listener + tail + discard", o, 100 * o / c);
-        if (NATIVE) {
-            double j = median(oursJdk);
-            System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %% of cat%n",
-                    "  same, child launched by ProcessBuilder", j, 100 * j / c);
-        }
+        System.out.printf(Locale.ROOT, "writer: %s (%d rounds; MB/s = 10^6 bytes/s)%n", name, REPS);
+        System.out.printf(Locale.ROOT, "  cat per round: %s MB/s%n", String.join(" ",
+                cat.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList()));
+        System.out.printf(Locale.ROOT, "  %-44s %7s  %9s  %s%n", "", "median", "of cat", "per-round ratio: median (min-max)");
+        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s%n", "cat > /dev/null (baseline)", median(cat));
+        row("plain Java 64 KiB read loop", plain, cat);
+        row("OutputPump: lines + listener + tail + discard", ours, cat);
+        if (NATIVE) row("  same, child launched by ProcessBuilder", oursJdk, cat);
+    }
+
+    /**
+     * One variant: its median beside the baseline's, and its ratio to {@code cat} round by round (each round
+     * runs cat and the variants back to back, so a round's ratio sees one state of the machine).
+     */
+    private static void row(String name, List<Double> mbs, List<Double> cat) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < mbs.size(); i++) ratios.add(100 * mbs.get(i) / cat.get(i));
+        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %%    %5.1f %% (%.1f-%.1f)%n", name, median(mbs),
+                100 * median(mbs) / median(cat), median(ratios), ratios.stream().min(Double::compare).orElseThrow(),
+                ratios.stream().max(Double::compare).orElseThrow());
     }
 
     private static double cat(String writer) throws Exception {
