@@ -14,7 +14,8 @@ import java.util.Optional;
  * is less than desired").
  *
  * <p>Defaults ({@link #none()}, {@link #builder()}): no RSS limit and no GPU limit (0 means "no limit";
- * the tree is then still sampled every 10 s, so its RSS is known at death), interval 1 s (with a limit), GPU release timeout 60 s
+ * the tree is then still sampled at launch and every 10 s, together with every other such tree in one timer
+ * task, so its RSS is known at death), interval 1 s (with a limit), GPU release timeout 60 s
  * (0 skips the wait), {@code nvidia-smi} looked up on the PATH. Without {@code nvidia-smi} a GPU limit never
  * trips and is reported unsupported once.
  *

@@ -81,8 +81,6 @@ final class ProcessRun implements RunningChild {
         if (Thread.currentThread().isVirtual()) r.run();
         else Thread.ofVirtual().name("supervision-exit").start(r);
     };
-    /** How often a tree without memory limits is sampled, for its crash report's memory at death. */
-    static final Duration UNGUARDED_INTERVAL = Duration.ofSeconds(10);
     private final CompletableFuture<RunningChild> startResult;
     private final ProcessStarter owner;
     private final CompletableFuture<ExitReason> exit = new CompletableFuture<>();
@@ -105,7 +103,8 @@ final class ProcessRun implements RunningChild {
     private volatile long oomKillsBefore = -1;
     /** Samples the tree's memory and checks the spec's limits; set in {@link #begin}. */
     private volatile TreeGuard guard;
-    private volatile ScheduledFuture<?> guardTimer;
+    /** Stops the memory samples; a no-op until {@link #watchMemory} started them. */
+    private volatile Runnable stopSampling = () -> {};
     private final AtomicBoolean guardInFlight = new AtomicBoolean();
     /** Leaves the host memory floor's brake; a no-op without one. */
     private volatile Runnable leaveBrake = () -> {};
@@ -181,9 +180,10 @@ final class ProcessRun implements RunningChild {
 
     /**
      * Samples the tree from launch on (memory blows up while a model loads, too): every guard interval when
-     * a limit is set, else every {@link #UNGUARDED_INTERVAL} (for the crash report's memory at death only).
-     * A sample that runs a program ({@code nvidia-smi}, or {@code ps} without {@code /proc}) runs on a
-     * virtual thread; one that only reads {@code /proc} (tens of microseconds) runs on the timer thread.
+     * a limit is set, else (for the crash report's memory at death only) once at launch and then with every
+     * other unguarded tree, in one timer task every {@link BatchedSampling#INTERVAL}. A sample that runs a
+     * program ({@code nvidia-smi}, or {@code ps} without {@code /proc}) runs on a virtual thread; one that
+     * only reads {@code /proc} (tens of microseconds) runs on the timer thread.
      */
     private void watchMemory() {
         Optional<ProcessRef> root = tree.root();
@@ -191,7 +191,6 @@ final class ProcessRun implements RunningChild {
         TreeGuard g = new TreeGuard(spec.guards(), HostGuards.gpu(spec.guards().nvidiaSmi()));
         guard = g;
         boolean blocking = spec.guards().gpuMemoryLimitBytes() > 0 || !ProcessScan.procAvailable();   // nvidia-smi, or ps
-        Duration every = spec.guards().hasLimits() ? spec.guards().interval() : UNGUARDED_INTERVAL;
         Runnable sample = () -> {
             try {
                 g.check(root.get()).ifPresent(this::limitExceeded);
@@ -199,7 +198,19 @@ final class ProcessRun implements RunningChild {
                 LOG.warn("process '{}': memory sample failed", spec.id(), e);
             }
         };
-        guardTimer = ProcessTimers.every(Duration.ZERO, every, () -> {
+        if (!spec.guards().hasLimits() && !blocking) {
+            ScheduledFuture<?> first = ProcessTimers.after(Duration.ZERO, sample);
+            Runnable remove = BatchedSampling.add(() -> {
+                if (ending.get() == null) sample.run();
+            });
+            stopSampling = () -> {
+                first.cancel(false);
+                remove.run();
+            };
+            return;
+        }
+        ScheduledFuture<?> timer = ProcessTimers.every(Duration.ZERO, spec.guards().hasLimits() ? spec.guards().interval()
+                : BatchedSampling.INTERVAL, () -> {
             if (ending.get() != null) return;
             if (!blocking) {
                 sample.run();
@@ -214,6 +225,7 @@ final class ProcessRun implements RunningChild {
                 }
             });
         });
+        stopSampling = () -> timer.cancel(false);
     }
 
     /**
@@ -332,8 +344,7 @@ final class ProcessRun implements RunningChild {
 
     private void onMainExit() {
         cancelTimers();
-        ScheduledFuture<?> g = guardTimer;
-        if (g != null) g.cancel(false);
+        stopSampling.run();
         leaveBrake.run();
         int code = process.exitValue();
         Duration uptime = Duration.ofNanos(System.nanoTime() - launchedNanos);
