@@ -61,7 +61,7 @@ import java.util.stream.Stream;
  *       completes before the loop has registered for it, the loop runs that completion ahead of queued
  *       notices); such a cycle is still counted, with {@code Launched} as late as the listener saw it. Run
  *       twice: with the state directory (the orphan ledger, appended on every launch and exit, and the
- *       crash history, appended before each exit is reported and fsynced right after) in a temporary directory on the
+ *       crash history, appended before each exit is reported and fsynced 20 ms later) in a temporary directory on the
  *       disk, as in production, and on {@code /dev/shm} (tmpfs, fsync is free) to show what the disk costs.
  * </ul>
  * The sides take turns in rounds so that a change in the machine's load hits all of them; every side
