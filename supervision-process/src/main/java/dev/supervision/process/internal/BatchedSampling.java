@@ -30,7 +30,8 @@ final class BatchedSampling {
         return () -> SAMPLES.remove(sample);
     }
 
-    private static void sampleAll() {
+    /** Runs every sample added and not removed (the timer task; tests call it directly). */
+    static void sampleAll() {
         for (Runnable sample : SAMPLES) sample.run();
     }
 }
