@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * read pins a virtual thread's carrier).
  *
  * <p>Memory: each reader starts with an 8 KiB buffer and grows it once, to the maximum line length plus
- * 64 KiB, when the stream fills it or a long line is pending; an idle child costs two small buffers and
- * two parked threads.
+ * 64 KiB (plus 1 MiB for a busy native stream, see below), when the stream fills it or a long line is
+ * pending; an idle child costs two small buffers and two parked threads.
  *
- * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity) straight into the line buffer (one
+ * <p>How the bytes reach us: reads of 64 KiB (a Linux pipe's capacity; up to 1 MiB once a busy native
+ * stream's pipe is raised, with reads coalesced by a short pause) straight into the line buffer (one
  * copy, the kernel's, with the native launcher's streams; with the JDK's, its own {@code BufferedInputStream}
  * is bypassed for reads that large, leaving the copy from its native buffer), {@code \n} found thirty-two
  * bytes at a time (SWAR over a {@code long} view of the buffer), no String made unless a sink or listener
@@ -183,7 +184,6 @@ public final class OutputPump {
         private int readSize = READ_SIZE;
         /** Whether a short read is followed by a {@link #COALESCE_NANOS} pause: a dedicated stream with a raised pipe. */
         private boolean coalesce;
-        private int capacity;
         private final LineBatch batch = new LineBatch();
         private boolean pendingAscii = true;
         /** Small until the stream proves busy, so that idle children cost little memory. */
@@ -200,7 +200,6 @@ public final class OutputPump {
             this.in = in;
             this.consumers = consumers.toArray(LineConsumer[]::new);
             this.maxLine = maxLine;
-            this.capacity = maxLine + 2 + READ_SIZE;
         }
 
         @Override
@@ -234,6 +233,7 @@ public final class OutputPump {
                     end -= start;
                     start = 0;
                     // A stream that fills the small buffer, or a long unfinished line, gets the full one.
+                    int capacity = maxLine + 2 + readSize;
                     if (buf.length < capacity && (filled || buf.length - end < buf.length / 2)) {
                         buf = Arrays.copyOf(buf, capacity);
                     }
@@ -251,7 +251,6 @@ public final class OutputPump {
                 if (in instanceof PollableStream p && Thread.currentThread().isVirtual() && busy(n)) {
                     readSize = Math.max(READ_SIZE, p.dedicate());
                     coalesce = readSize > READ_SIZE;
-                    capacity = maxLine + 2 + readSize;
                     platformThread(Thread.currentThread().getName(), this).start();
                     return true;
                 }

@@ -16,8 +16,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * edge-triggered: a reader only parks after a read found the pipe empty, and every arrival after that
  * read is an edge, so no wake-up is lost and none costs an {@code epoll_ctl}. Once
  * {@linkplain #dedicate() dedicated} to a platform thread, a read on an empty pipe blocks that thread in
- * {@code poll} instead, and its pipe's capacity is raised to 1 MiB where the kernel allows. One reader at a time; {@link #close} from any thread wakes a parked reader, which
- * then fails with "Stream closed" (a reader in {@code poll} notices within {@link #POLL_MILLIS} ms).
+ * {@code poll} instead, and the pipe's capacity is raised to 1 MiB where the kernel allows. One reader at
+ * a time; {@link #close} from any thread wakes a parked reader, which then fails with "Stream closed" (a
+ * reader in {@code poll} notices within {@link #POLL_MILLIS} ms).
  */
 final class PipeStream extends InputStream implements PollableStream {
     /** Edge-triggered: one event each time data arrives in the drained pipe (or it hangs up); never re-armed. */
