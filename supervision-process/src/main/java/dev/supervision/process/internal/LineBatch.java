@@ -10,9 +10,13 @@ final class LineBatch {
     byte[] buf;
     /** True when every line is pure ASCII; false when unknown. */
     boolean ascii;
-    private int[] starts = new int[1024];
-    private int[] ends = new int[1024];
-    private int count;
+    /*
+     * Line i is [starts[i], ends[i]) for i < count. The reader's splitter fills these directly (in locals,
+     * stored back before anything else looks), calling add() only when they are full.
+     */
+    int[] starts = new int[1024];
+    int[] ends = new int[1024];
+    int count;
 
     void reset(byte[] buffer) {
         this.buf = buffer;
