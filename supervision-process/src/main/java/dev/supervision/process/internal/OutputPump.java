@@ -54,7 +54,6 @@ public final class OutputPump {
     private static final int INITIAL_BUFFER = 8 * 1024;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long NEWLINES = 0x0a0a0a0a0a0a0a0aL;
-    private static final long LOW7 = 0x7f7f7f7f7f7f7f7fL;
     private static final long HIGH_BITS = 0x8080808080808080L;
     private static final long ONES = 0x0101010101010101L;
     /** Moves bit 8k to bit 56 + k (k = 0..7) without carries: the byte-mask gather. */
@@ -286,20 +285,27 @@ public final class OutputPump {
             int count = lines.count;
             int i = from;
             long high = 0;
-            // Thirty-two bytes a step. Most steps of ordinary log lines hold no \n: one cheap test for all four
-            // words (exact as to whether a \n exists), then the exact per-byte mask only where one does.
+            // Thirty-two bytes a step. In each word XORed with \n, (x - ONES) & ~x has the high bit set in every
+            // zero byte (a \n), and also in a byte 0x01 (a \v) right after one in the text, through the borrow.
+            // So the four words tell exactly whether the step holds a \n (most steps of ordinary log lines hold
+            // none); where one does, the candidates (high bits gathered into one bit per byte by a
+            // multiplication) are checked against the buffer, which drops the rare \v.
             for (; i + 32 <= to; i += 32) {
                 long x0 = (long) LONGS.get(b, i) ^ NEWLINES;
                 long x1 = (long) LONGS.get(b, i + 8) ^ NEWLINES;
                 long x2 = (long) LONGS.get(b, i + 16) ^ NEWLINES;
                 long x3 = (long) LONGS.get(b, i + 24) ^ NEWLINES;
                 high |= x0 | x1 | x2 | x3;
-                if (((((x0 - ONES) & ~x0) | ((x1 - ONES) & ~x1) | ((x2 - ONES) & ~x2) | ((x3 - ONES) & ~x3)) & HIGH_BITS) == 0) {
-                    continue;
-                }
-                long m = newlines(x0) | newlines(x1) << 8 | newlines(x2) << 16 | newlines(x3) << 24;
+                long z0 = (x0 - ONES) & ~x0 & HIGH_BITS;
+                long z1 = (x1 - ONES) & ~x1 & HIGH_BITS;
+                long z2 = (x2 - ONES) & ~x2 & HIGH_BITS;
+                long z3 = (x3 - ONES) & ~x3 & HIGH_BITS;
+                if ((z0 | z1 | z2 | z3) == 0) continue;
+                long m = gather(z0) | gather(z1) << 8 | gather(z2) << 16 | gather(z3) << 24;
                 while (m != 0) {
                     int nl = i + Long.numberOfTrailingZeros(m);
+                    m &= m - 1;
+                    if (b[nl] != '\n') continue;
                     int end = nl > start && b[nl - 1] == '\r' ? nl - 1 : nl;
                     if (count < starts.length && end - start <= maxLine) {
                         starts[count] = start;
@@ -313,7 +319,6 @@ public final class OutputPump {
                         count = lines.count;
                     }
                     start = nl + 1;
-                    m &= m - 1;
                 }
             }
             lines.count = count;
@@ -333,13 +338,9 @@ public final class OutputPump {
             return start;
         }
 
-        /**
-         * One bit per byte of {@code x} (a word XORed with \n), set where the byte is zero: the exact zero
-         * test per byte, its high bits gathered into the low eight bits by one multiplication.
-         */
-        private static long newlines(long x) {
-            long zero = ~(((x & LOW7) + LOW7) | x | LOW7);
-            return (zero >>> 7) * GATHER >>> 56;
+        /** The high bits of a word's eight bytes, {@code z} having no other bits, as its lowest eight bits. */
+        private static long gather(long z) {
+            return (z >>> 7) * GATHER >>> 56;
         }
 
         private boolean isAscii(int from, int to) {

@@ -142,6 +142,15 @@ class OutputPumpTest {
         assertThat(recorder.of(Stream.STDOUT)).containsExactly("a", "b", "c", "", "", "last");
     }
 
+    /** A vertical tab right after a \n looks like one more \n to the word-at-a-time search: it must not split. */
+    @Test
+    void verticalTabsRightAfterALineEndAreNotLineEnds() throws Exception {
+        Recorder recorder = new Recorder();
+        drain(bash("printf 'xxxxxxxxxx\\n\\v\\vy%s\\n\\v\\n' " + "z".repeat(40)), QUIET, recorder);
+
+        assertThat(recorder.of(Stream.STDOUT)).containsExactly("x".repeat(10), "\u000b\u000by" + "z".repeat(40), "\u000b");
+    }
+
     @Test
     void overLongLinesAreSplitIntoPiecesOfAtMostMaxLineLength() throws Exception {
         Recorder recorder = new Recorder();
