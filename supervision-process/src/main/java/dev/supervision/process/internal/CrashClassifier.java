@@ -27,23 +27,24 @@ import java.util.regex.Matcher;
  * pump), guard reasons ({@link #guardTripped}) and, at the end, its exit status ({@link #verdict}). Make
  * one per incarnation: it keeps the first and the most severe match it saw.
  *
- * <p><b>Speed.</b> A line is first searched for the keywords of all line signatures at once
- * ({@link KeywordFilter}, over the pump's UTF-8 bytes, no copy and no allocation; {@code ^} keywords are
- * compared at the line's start only); only a line holding a keyword runs the regular expressions of the
- * signatures whose keyword it holds, in library order, with matchers reused per stream. A {@code CrashMatch} (and the line's {@code String}) is made only when a
- * match would change the first or the most severe match.
+ * <p><b>Speed.</b> The keywords of all line signatures are searched for at once ({@link KeywordFilter},
+ * over the pump's UTF-8 bytes, no copy and no allocation; {@code ^} and {@code $} keywords are compared at
+ * the line's start or end only), by the pump over all the lines of a read in one pass ({@link #accept});
+ * only a line holding a keyword runs the regular expressions of the signatures whose keyword it holds,
+ * in library order, with matchers reused per stream. A {@code CrashMatch} (and the line's {@code String})
+ * is made only when a match would change the first or the most severe match.
  *
  * <p><b>Use.</b> Per launch: {@code new CrashClassifier(library, clock, onMatch)}, passed among the
  * {@code extra} listeners of {@link OutputPump#start(String, Process, dev.supervision.process.OutputSpec, List)};
  * a guard that stops the tree calls {@link #guardTripped} first; when the process has exited, wait for
  * the pump's {@code completion()} (so the last lines are in), then {@link #verdict} with its exit status.
  *
- * <p><b>Threading.</b> {@link #onLine} follows the {@link LineListener} contract: one thread per stream,
- * the two streams concurrently; per-stream state is confined to its thread and the two kept matches are
- * compare-and-set references, so it never blocks. {@link #matches}, {@link #verdict} and
+ * <p><b>Threading.</b> {@link #onLine} and {@link #accept} follow the {@link LineListener} contract: one
+ * thread per stream, the two streams concurrently; per-stream state is confined to its thread and the two
+ * kept matches are compare-and-set references, so it never blocks. {@link #matches}, {@link #verdict} and
  * {@link #guardTripped} may be called from any thread.
  */
-public final class CrashClassifier implements LineListener {
+public final class CrashClassifier implements LineListener, LineConsumer {
     /**
      * Keyword filters by keyword list, shared by every classifier of the same library (immutable; its
      * tables take about 136 KiB, which a hundred children would otherwise each hold).
@@ -69,6 +70,10 @@ public final class CrashClassifier implements LineListener {
     private static final class PerStream {
         final Matcher[] matchers;
         byte[] scratch = new byte[256];
+        /** The view a batch's candidate lines are classified through. */
+        final Utf8Line view = new Utf8Line();
+        /** A batch's candidate lines, by index (see {@link #accept}). */
+        int[] candidates = new int[16];
         long lines;
         /** For a candidate line: bit {@code i} set when the {@code i}th anywhere keyword occurs in it. */
         final long[] found;
@@ -139,23 +144,84 @@ public final class CrashClassifier implements LineListener {
     public void onLine(Stream stream, CharSequence line) {
         PerStream ps = streams[stream.ordinal()];
         long number = ++ps.lines;
-        byte[] buf;
-        int off;
-        int len;
         if (line instanceof Utf8Line u) {
-            buf = u.bytes();
-            off = u.offset();
-            len = u.byteLength();
-        } else {
-            len = line.length();
-            if (ps.scratch.length < len) ps.scratch = new byte[Math.max(len, 2 * ps.scratch.length)];
-            for (int i = 0; i < len; i++) {
-                char c = line.charAt(i);
-                ps.scratch[i] = c < 0x80 ? (byte) c : (byte) 0x80;
-            }
-            buf = ps.scratch;
-            off = 0;
+            classify(ps, stream, line, u.bytes(), u.offset(), u.byteLength(), number);
+            return;
         }
+        int len = line.length();
+        if (ps.scratch.length < len) ps.scratch = new byte[Math.max(len, 2 * ps.scratch.length)];
+        for (int i = 0; i < len; i++) {
+            char c = line.charAt(i);
+            ps.scratch[i] = c < 0x80 ? (byte) c : (byte) 0x80;
+        }
+        classify(ps, stream, line, ps.scratch, 0, len, number);
+    }
+
+    /**
+     * The pump's way in: a read's lines at once, with the same outcome as {@link #onLine} for each in turn.
+     * The keyword filter runs once over all their bytes (they lie one after the other in the buffer), a
+     * line being looked at alone only where it finds a keyword or a {@code ^}/{@code $} keyword may
+     * match, so an ordinary line costs no call and no per-line set-up.
+     */
+    @Override
+    public void accept(Stream stream, LineBatch lines) {
+        int count = lines.count;
+        if (count == 0) return;
+        PerStream ps = streams[stream.ordinal()];
+        long before = ps.lines;
+        ps.lines += count;
+        Utf8Line view = ps.view;
+        view.batch(lines.buf, lines.ascii);
+        if (anyEveryLine) {                      // a signature without keywords sees every line
+            for (int i = 0; i < count; i++) line(ps, stream, lines, i, before);
+            return;
+        }
+        int[] candidates = ps.candidates;
+        int n = 0;
+        byte[] buf = lines.buf;
+        int[] starts = lines.starts;
+        int[] ends = lines.ends;
+        if (lineStarts.length + lineEnds.length > 0) {
+            for (int i = 0; i < count; i++) {
+                int off = starts[i];
+                int len = ends[i] - off;
+                if (startsWithAny(buf, off, len) || endsWithAny(buf, off, len)) {
+                    if (n == candidates.length) candidates = ps.candidates = Arrays.copyOf(candidates, 2 * n);
+                    candidates[n++] = i;
+                }
+            }
+        }
+        if (filter != null) {
+            int to = ends[count - 1];
+            for (int at = starts[0]; at < to; ) {
+                int hit = filter.findIn(buf, at, to);
+                if (hit < 0) break;
+                int i = Arrays.binarySearch(starts, 0, count, hit);
+                if (i < 0) i = -i - 2;           // the line starting last at or before the hit
+                if (n == candidates.length) candidates = ps.candidates = Arrays.copyOf(candidates, 2 * n);
+                candidates[n++] = i;
+                if (i + 1 == count) break;
+                at = starts[i + 1];             // this line is a candidate already: go on with the next
+            }
+        }
+        if (n == 0) return;
+        Arrays.sort(candidates, 0, n);           // in line order, once each
+        for (int k = 0; k < n; k++) {
+            if (k > 0 && candidates[k] == candidates[k - 1]) continue;
+            line(ps, stream, lines, candidates[k], before);
+        }
+    }
+
+    /** Classifies line {@code i} of a batch whose first line is the stream's line {@code before + 1}. */
+    private void line(PerStream ps, Stream stream, LineBatch lines, int i, long before) {
+        int off = lines.starts[i];
+        int len = lines.ends[i] - off;
+        ps.view.line(off, len);
+        classify(ps, stream, ps.view, lines.buf, off, len, before + 1 + i);
+    }
+
+    /** One line: {@code buf[off, off + len)} is {@code line}'s UTF-8 (or ASCII-masked) bytes. */
+    private void classify(PerStream ps, Stream stream, CharSequence line, byte[] buf, int off, int len, long number) {
         boolean viaFilter = filter != null && filter.anyIn(buf, off, len);
         boolean candidate = viaFilter || startsWithAny(buf, off, len) || endsWithAny(buf, off, len);
         if (!candidate && !anyEveryLine) return;

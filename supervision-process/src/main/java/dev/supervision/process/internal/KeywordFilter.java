@@ -103,24 +103,33 @@ final class KeywordFilter {
 
     /** Whether {@code buf[off, off + len)} contains a keyword. */
     boolean anyIn(byte[] buf, int off, int len) {
-        if (len < minLength) return false;            // no keyword fits
-        int end = off + len;
-        int p = off + Q - 1;                          // the last byte of the sampled quad
-        for (; p + stride < end; p += 2 * stride) {   // two independent samples per step
+        return findIn(buf, off, off + len) >= 0;
+    }
+
+    /**
+     * Where a keyword occurrence lying in {@code buf[from, to)} starts, or -1 if there is none: of the
+     * occurrences, the one whose sampled quad comes first, so that when the range holds several lines,
+     * the occurrence found is in the first line that holds one.
+     */
+    int findIn(byte[] buf, int from, int to) {
+        if (to - from < minLength) return -1;         // no keyword fits
+        int p = from + Q - 1;                         // the last byte of the sampled quad
+        for (; p + stride < to; p += 2 * stride) {    // two independent samples per step
             int h1 = hash((int) QUADS.get(buf, p - Q + 1));
             int h2 = hash((int) QUADS.get(buf, p + stride - Q + 1));
             long b1 = bits[h1 >>> 6] >>> h1;
             long b2 = bits[h2 >>> 6] >>> h2;
             if (((b1 | b2) & 1) != 0) {
-                if ((b1 & 1) != 0 && verify(buf, off, end, p, h1)) return true;
-                if ((b2 & 1) != 0 && verify(buf, off, end, p + stride, h2)) return true;
+                int at;
+                if ((b1 & 1) != 0 && (at = verify(buf, from, to, p, h1)) >= 0) return at;
+                if ((b2 & 1) != 0 && (at = verify(buf, from, to, p + stride, h2)) >= 0) return at;
             }
         }
-        if (p < end) {
+        if (p < to) {
             int h = hash((int) QUADS.get(buf, p - Q + 1));
-            return ((bits[h >>> 6] >>> h) & 1) != 0 && verify(buf, off, end, p, h);
+            if (((bits[h >>> 6] >>> h) & 1) != 0) return verify(buf, from, to, p, h);
         }
-        return false;
+        return -1;
     }
 
     /**
@@ -143,14 +152,17 @@ final class KeywordFilter {
         }
     }
 
-    /** Whether a keyword with a quad of hash {@code h} ending at {@code p} lies in the line {@code [off, end)}. */
-    private boolean verify(byte[] buf, int off, int end, int p, int h) {
+    /**
+     * Where a keyword with a quad of hash {@code h} ending at {@code p} starts, if one lies in
+     * {@code buf[off, end)}; -1 if none does.
+     */
+    private int verify(byte[] buf, int off, int end, int p, int h) {
         for (Candidate c : candidates[bucket[h] - 1]) {
             byte[] k = c.keyword;
             int start = p - c.back;
-            if (start >= off && start + k.length <= end && Arrays.equals(buf, start, start + k.length, k, 0, k.length)) return true;
+            if (start >= off && start + k.length <= end && Arrays.equals(buf, start, start + k.length, k, 0, k.length)) return start;
         }
-        return false;
+        return -1;
     }
 
     /** The four bytes ending at {@code end}, as {@link #QUADS} reads them. */

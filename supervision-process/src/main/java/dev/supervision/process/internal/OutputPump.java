@@ -76,7 +76,8 @@ public final class OutputPump {
      * Starts draining {@code process}'s stdout and stderr.
      *
      * @param childId   names the threads and the loggers
-     * @param extra     listeners besides the spec's own (probes, the crash classifier), called after them
+     * @param extra     listeners besides the spec's own (probes, the crash classifier), called after them; one
+     *                  that is also a {@link LineConsumer} (the classifier) gets each read's lines at once
      */
     public static OutputPump start(String childId, Process process, OutputSpec spec, List<LineListener> extra) {
         return start(childId, process.getInputStream(), process.getErrorStream(), spec, extra);
@@ -111,7 +112,14 @@ public final class OutputPump {
             }
         }
         consumers.add(tail);
-        if (!listeners.isEmpty()) consumers.add(new ListenerConsumer(listeners));
+        List<LineListener> perLine = new ArrayList<>();
+        List<LineConsumer> batched = new ArrayList<>();
+        for (LineListener l : listeners) {
+            if (l instanceof LineConsumer c) batched.add(c);
+            else perLine.add(l);
+        }
+        if (!perLine.isEmpty()) consumers.add(new ListenerConsumer(perLine));
+        consumers.addAll(batched);
         return consumers;
     }
 

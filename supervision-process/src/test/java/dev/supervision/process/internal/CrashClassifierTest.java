@@ -63,7 +63,41 @@ class CrashClassifierTest {
             view.set(bytes, off, line.getBytes(StandardCharsets.UTF_8).length, false);
             c.onLine(Stream.STDERR, view);
         }),
-        STRING((c, line) -> c.onLine(Stream.STDERR, line));
+        STRING((c, line) -> c.onLine(Stream.STDERR, line)),
+        /** As the pump hands them over: a read's lines at once (here up to five), as offsets into one buffer. */
+        BATCH((c, line) -> batch(c, List.of(line))) {
+            @Override
+            CrashClassifier classify(SignatureLibrary library, List<String> lines) {
+                CrashClassifier c = new CrashClassifier(library);
+                for (int i = 0; i < lines.size(); i += 5) batch(c, lines.subList(i, Math.min(lines.size(), i + 5)));
+                return c;
+            }
+        };
+
+        /**
+         * The lines in one buffer after a line that is not part of the batch, each ended by \n; a line's
+         * trailing \r stays in the buffer but out of the line, as the pump leaves it.
+         */
+        static void batch(CrashClassifier c, List<String> lines) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.writeBytes("garbage before\n".getBytes(StandardCharsets.UTF_8));
+            int[] starts = new int[lines.size()];
+            int[] ends = new int[lines.size()];
+            boolean ascii = true;
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                starts[i] = out.size();
+                out.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+                ends[i] = line.endsWith("\r") ? out.size() - 1 : out.size();
+                out.write('\n');
+                ascii &= line.chars().allMatch(ch -> ch < 0x80);
+            }
+            LineBatch batch = new LineBatch();
+            batch.reset(out.toByteArray());
+            for (int i = 0; i < lines.size(); i++) batch.add(starts[i], ends[i]);
+            batch.ascii = ascii;
+            c.accept(Stream.STDERR, batch);
+        }
 
         final BiConsumer<CrashClassifier, String> feed;
 
@@ -251,6 +285,21 @@ class CrashClassifierTest {
         CrashClassification v = Feed.PUMP_VIEW.classify(library, lines("cuda-oom.log")).verdict(new ExitStatus(1)).orElseThrow();
 
         assertThat(v.action()).isEqualTo(CrashAction.restartAdjusted("--batch-size 8"));
+    }
+
+    /** Several lines of one read hold keywords: a near miss first must not hide the crash after it. */
+    @Test
+    void aNearMissBeforeACrashLineInTheSameReadDoesNotHideIt() {
+        List<String> lines = List.of("INFO 11-23 05:44:01 [metrics.py:455] Avg prompt throughput: 12.5 tokens/s",
+                "  --gpu-memory-utilization GPU_MEMORY_UTILIZATION  Lower it if you see CUDA out of memory errors.",
+                "INFO:     127.0.0.1:40312 - \"POST /v1/chat/completions HTTP/1.1\" 200 OK",
+                "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)",
+                "INFO 11-23 05:44:02 [metrics.py:455] Avg prompt throughput: 12.7 tokens/s");
+        for (Feed feed : Feed.values()) {
+            CrashClassifier c = feed.classify(SignatureLibrary.builtIn(), lines);
+            assertThat(c.matches()).as(feed.name()).extracting(CrashMatch::kind, CrashMatch::lineNumber)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(CrashKind.GPU_OOM, 4L));
+        }
     }
 
     @Test

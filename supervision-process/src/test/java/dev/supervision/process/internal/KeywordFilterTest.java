@@ -37,6 +37,40 @@ class KeywordFilterTest {
         }
     }
 
+    /** The classifier's scan over a whole read: what it finds must lie in the first line that holds a keyword. */
+    @Test
+    void overSeveralLinesTheOccurrenceFoundStartsAKeywordInTheFirstLineHoldingOne() {
+        KeywordFilter filter = new KeywordFilter(KEYWORDS);
+        Random random = new Random(7);
+        String alphabet = "abcdeCUDA omfryNVRM:Xid";
+        for (int round = 0; round < 20_000; round++) {
+            StringBuilder text = new StringBuilder("xx");
+            int firstWith = -1;
+            int lines = 1 + random.nextInt(8);
+            int[] starts = new int[lines];
+            for (int l = 0; l < lines; l++) {
+                StringBuilder sb = new StringBuilder();
+                int len = random.nextInt(120);
+                for (int i = 0; i < len; i++) sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                if (random.nextInt(6) == 0) sb.insert(random.nextInt(sb.length() + 1), KEYWORDS.get(random.nextInt(KEYWORDS.size())));
+                String line = sb.toString();
+                if (firstWith < 0 && KEYWORDS.stream().anyMatch(line::contains)) firstWith = l;
+                starts[l] = text.length();
+                text.append(line).append('\n');
+            }
+            String all = text.toString();
+            int at = filter.findIn(all.getBytes(StandardCharsets.US_ASCII), 2, all.length() - 1);
+            if (firstWith < 0) {
+                assertThat(at).as(all).isEqualTo(-1);
+                continue;
+            }
+            int line = firstWith;
+            assertThat(at).as(all).isGreaterThanOrEqualTo(starts[line]);
+            assertThat(line + 1 == lines || at < starts[line + 1]).as(all).isTrue();
+            assertThat(KEYWORDS).as(all).anyMatch(k -> all.startsWith(k, at));
+        }
+    }
+
     @Test
     void aKeywordAtTheVeryStartOrEndOfTheLineIsFound() {
         KeywordFilter filter = new KeywordFilter(KEYWORDS);
