@@ -1,5 +1,6 @@
 package dev.supervision.examples.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.supervision.process.LineListener;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
@@ -10,12 +11,15 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Output pumping throughput, a process harness (not JMH: the cost is in the OS pipe). Each variant reads
@@ -34,6 +38,11 @@ import java.util.Locale;
  * Two writers: {@code yes "<line>" | head -c 1G} (two writer processes: on a 2-core machine the reader
  * competes with them for CPU, so this measures CPU cost per byte) and {@code cat} of a page-cached
  * 256 MiB file of realistic log lines four times (one writer process, like a real server).
+ *
+ * <p>Also reported, as medians: the CPU seconds per GiB the writer processes spent (bash's {@code times})
+ * and the reader: {@code cat}'s (the same, by difference), or this JVM's for the Java variants (all its
+ * threads, from {@code getProcessCpuTime}). Where the writers and the reader together need more than the
+ * cores can give, that, not the reader alone, sets the throughput.
  *
  * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl supervision-examples exec:exec@bench-output}
  */
@@ -58,10 +67,10 @@ public final class OutputThroughputBench {
     }
 
     private static void run(String name, String writer) throws Exception {
-        List<Double> cat = new ArrayList<>();
-        List<Double> plain = new ArrayList<>();
-        List<Double> ours = new ArrayList<>();
-        List<Double> oursJdk = new ArrayList<>();
+        List<Sample> cat = new ArrayList<>();
+        List<Sample> plain = new ArrayList<>();
+        List<Sample> ours = new ArrayList<>();
+        List<Sample> oursJdk = new ArrayList<>();
         for (int warm = 0; warm < 2; warm++) {
             plainJava(writer);
             pump(writer, false);
@@ -74,9 +83,11 @@ public final class OutputThroughputBench {
         }
         System.out.printf(Locale.ROOT, "writer: %s (%d rounds; MB/s = 10^6 bytes/s)%n", name, REPS);
         System.out.printf(Locale.ROOT, "  cat per round: %s MB/s%n", String.join(" ",
-                cat.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList()));
-        System.out.printf(Locale.ROOT, "  %-44s %7s  %9s  %s%n", "", "median", "of cat", "per-round ratio: median (min-max)");
-        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s%n", "cat > /dev/null (baseline)", median(cat));
+                cat.stream().map(x -> String.format(Locale.ROOT, "%.0f", x.mbs())).toList()));
+        System.out.printf(Locale.ROOT, "  %-44s %7s  %9s  %-34s %s%n", "", "median", "of cat",
+                "per-round ratio: median (min-max)", "CPU s/GiB: writers + reader");
+        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s %46s %s%n", "cat > /dev/null (baseline)",
+                median(cat.stream().map(Sample::mbs).toList()), "", cpu(cat));
         row("plain Java 64 KiB read loop", plain, cat);
         row("OutputPump: lines + listener + tail + discard", ours, cat);
         if (NATIVE) row("  same, child launched by ProcessBuilder", oursJdk, cat);
@@ -86,62 +97,107 @@ public final class OutputThroughputBench {
      * One variant: its median beside the baseline's, and its ratio to {@code cat} round by round (each round
      * runs cat and the variants back to back, so a round's ratio sees one state of the machine).
      */
-    private static void row(String name, List<Double> mbs, List<Double> cat) {
+    private static void row(String name, List<Sample> samples, List<Sample> cat) {
         List<Double> ratios = new ArrayList<>();
-        for (int i = 0; i < mbs.size(); i++) ratios.add(100 * mbs.get(i) / cat.get(i));
-        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %%    %5.1f %% (%.1f-%.1f)%n", name, median(mbs),
-                100 * median(mbs) / median(cat), median(ratios), ratios.stream().min(Double::compare).orElseThrow(),
-                ratios.stream().max(Double::compare).orElseThrow());
+        for (int i = 0; i < samples.size(); i++) ratios.add(100 * samples.get(i).mbs() / cat.get(i).mbs());
+        double mbs = median(samples.stream().map(Sample::mbs).toList());
+        double catMbs = median(cat.stream().map(Sample::mbs).toList());
+        System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s  %5.1f %%    %5.1f %% (%5.1f-%5.1f)%14s %s%n", name, mbs,
+                100 * mbs / catMbs, median(ratios), ratios.stream().min(Double::compare).orElseThrow(),
+                ratios.stream().max(Double::compare).orElseThrow(), "", cpu(samples));
     }
 
-    private static double cat(String writer) throws Exception {
+    /** The medians of the writers' and the reader's CPU seconds per GiB. */
+    private static String cpu(List<Sample> samples) {
+        return String.format(Locale.ROOT, "%.2f + %.2f", median(samples.stream().map(Sample::writers).toList()),
+                median(samples.stream().map(Sample::reader).toList()));
+    }
+
+    /** One run of a variant: its throughput and the CPU seconds per GiB of the writers and of the reader. */
+    private record Sample(double mbs, double writers, double reader) {
+    }
+
+    private static Sample cat(String writer) throws Exception {
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("bash", "-c", writer + " | cat > /dev/null").start();
+        // The group's times: its own and its children's (the writers); the shell's: everything, cat included.
+        Process p = new ProcessBuilder("bash", "-c", "{ " + writer + "; times >&2; } | cat > /dev/null; times >&2").start();
+        String times = new String(p.getErrorStream().readAllBytes(), StandardCharsets.US_ASCII);
         check(p);
-        return mbPerSecond(GIB, t0);
+        double mbs = mbPerSecond(GIB, t0);
+        double[] t = seconds(times, 8);
+        double writers = t[2] + t[3];
+        double all = t[6] + t[7];
+        return new Sample(mbs, writers, all - writers - t[0] - t[1]);
     }
 
-    private static double plainJava(String writer) throws Exception {
+    /** The user and system seconds of {@code times} outputs, in order: {@code count} numbers. */
+    private static double[] seconds(String times, int count) {
+        Matcher m = TIMES.matcher(times);
+        double[] out = new double[count];
+        for (int i = 0; i < count; i++) {
+            if (!m.find()) throw new IllegalStateException("times printed: " + times);
+            out[i] = Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2));
+        }
+        return out;
+    }
+
+    /** One number of bash's {@code times}: {@code 0m1.234s}. */
+    private static final Pattern TIMES = Pattern.compile("(\\d+)m([\\d.]+)s");
+    private static final OperatingSystemMXBean OS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    private static Sample plainJava(String writer) throws Exception {
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder("bash", "-c", writer).start();
+        long cpu0 = OS.getProcessCpuTime();
+        Process p = new ProcessBuilder("bash", "-c", writer + "; times >&2").start();
         long total = 0;
         try (InputStream in = p.getInputStream()) {
             byte[] buf = new byte[64 * 1024];
             for (int n; (n = in.read(buf)) >= 0; ) total += n;
         }
+        String times = new String(p.getErrorStream().readAllBytes(), StandardCharsets.US_ASCII);
         check(p);
-        return mbPerSecond(expect(total), t0);
+        double mbs = mbPerSecond(expect(total), t0);
+        double[] t = seconds(times, 4);
+        return new Sample(mbs, t[2] + t[3], (OS.getProcessCpuTime() - cpu0) / 1e9);
     }
 
     /** Whether children are launched natively here; then the pump also runs on ProcessBuilder's streams. */
     private static final boolean NATIVE = Launch.isNative();
 
-    private static double pump(String writer, boolean viaProcessBuilder) throws Exception {
+    private static Sample pump(String writer, boolean viaProcessBuilder) throws Exception {
         Counter counter = new Counter();
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.discard()).listener(counter).build();
         long t0 = System.nanoTime();
+        long cpu0 = OS.getProcessCpuTime();
         // Launched as the supervisor launches its children: natively where this JVM allows it (see Launch).
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", writer)
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", writer + "; times >&2")
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = viaProcessBuilder ? pb.start() : Launch.start(pb);
         OutputPump pump = OutputPump.start("bench", p, spec, List.of());
         pump.completion().join();
         check(p);
         double mb = mbPerSecond(expect(counter.lines + counter.chars), t0);
+        double reader = (OS.getProcessCpuTime() - cpu0) / 1e9;
         if (pump.tail().size() != OutputSpec.DEFAULT_TAIL_LINES) throw new IllegalStateException("tail " + pump.tail().size());
-        return mb;
+        double[] t = seconds(counter.stderr.toString(), 4);
+        return new Sample(mb, t[2] + t[3], reader);
     }
 
     /**
-     * Counts lines and chars. Only stdout carries output here, so one thread writes the fields; the
-     * pump's completion, joined before they are read, publishes them.
+     * Counts stdout's lines and chars and keeps stderr's (bash's {@code times}). Each field is written by
+     * one stream's thread; the pump's completion, joined before they are read, publishes them.
      */
     private static final class Counter implements LineListener {
         long lines;
         long chars;
+        final StringBuilder stderr = new StringBuilder();
 
         @Override
         public void onLine(Stream stream, CharSequence line) {
+            if (stream == Stream.STDERR) {
+                stderr.append(line).append('\n');
+                return;
+            }
             lines++;
             chars += line.length();
         }
