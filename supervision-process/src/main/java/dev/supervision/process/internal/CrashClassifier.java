@@ -72,8 +72,9 @@ public final class CrashClassifier implements LineListener, LineConsumer {
         byte[] scratch = new byte[256];
         /** The view a batch's candidate lines are classified through. */
         final Utf8Line view = new Utf8Line();
-        /** A batch's candidate lines, by index (see {@link #accept}). */
+        /** A batch's candidate lines, by index: the first {@link #candidateCount} (see {@link #accept}). */
         int[] candidates = new int[16];
+        int candidateCount;
         long lines;
         /** For a candidate line: bit {@code i} set when the {@code i}th anywhere keyword occurs in it. */
         final long[] found;
@@ -84,6 +85,12 @@ public final class CrashClassifier implements LineListener, LineConsumer {
             for (int i = 0; i < signatures.length; i++) {
                 matchers[i] = ((CrashSignature.When.Line) signatures[i].when()).pattern().matcher("");
             }
+        }
+
+        /** Adds line {@code line} of the batch to the candidates. */
+        void candidate(int line) {
+            if (candidateCount == candidates.length) candidates = Arrays.copyOf(candidates, 2 * candidateCount);
+            candidates[candidateCount++] = line;
         }
     }
 
@@ -176,8 +183,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
             for (int i = 0; i < count; i++) line(ps, stream, lines, i, before);
             return;
         }
-        int[] candidates = ps.candidates;
-        int n = 0;
+        ps.candidateCount = 0;
         byte[] buf = lines.buf;
         int[] starts = lines.starts;
         int[] ends = lines.ends;
@@ -185,10 +191,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
             for (int i = 0; i < count; i++) {
                 int off = starts[i];
                 int len = ends[i] - off;
-                if (startsWithAny(buf, off, len) || endsWithAny(buf, off, len)) {
-                    if (n == candidates.length) candidates = ps.candidates = Arrays.copyOf(candidates, 2 * n);
-                    candidates[n++] = i;
-                }
+                if (startsWithAny(buf, off, len) || endsWithAny(buf, off, len)) ps.candidate(i);
             }
         }
         if (filter != null) {
@@ -198,13 +201,14 @@ public final class CrashClassifier implements LineListener, LineConsumer {
                 if (hit < 0) break;
                 int i = Arrays.binarySearch(starts, 0, count, hit);
                 if (i < 0) i = -i - 2;           // the line starting last at or before the hit
-                if (n == candidates.length) candidates = ps.candidates = Arrays.copyOf(candidates, 2 * n);
-                candidates[n++] = i;
+                ps.candidate(i);
                 if (i + 1 == count) break;
                 at = starts[i + 1];             // this line is a candidate already: go on with the next
             }
         }
+        int n = ps.candidateCount;
         if (n == 0) return;
+        int[] candidates = ps.candidates;
         Arrays.sort(candidates, 0, n);           // in line order, once each
         for (int k = 0; k < n; k++) {
             if (k > 0 && candidates[k] == candidates[k - 1]) continue;

@@ -10,22 +10,30 @@ import org.junit.jupiter.api.Test;
 class KeywordFilterTest {
     private static final List<String> KEYWORDS = List.of("CUDA out of memory", "ncclRemoteError", "MemoryError",
             "of memory: Killed process", "NVRM: Xid", "died unexpectedly", "abcab");
+    private static final String ALPHABET = "abcdeCUDA omfryNVRM:Xid";
+
+    /**
+     * Up to {@code maxLength} random characters of {@link #ALPHABET}; one time in {@code keywordOneIn} a
+     * keyword inserted at a random place, when {@code cutSome} every other time one character short.
+     */
+    private static String randomLine(Random random, int maxLength, int keywordOneIn, boolean cutSome) {
+        StringBuilder sb = new StringBuilder();
+        int len = random.nextInt(maxLength);
+        for (int i = 0; i < len; i++) sb.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+        if (random.nextInt(keywordOneIn) == 0) {
+            String k = KEYWORDS.get(random.nextInt(KEYWORDS.size()));
+            if (cutSome && random.nextBoolean()) k = k.substring(0, k.length() - 1);
+            sb.insert(random.nextInt(sb.length() + 1), k);
+        }
+        return sb.toString();
+    }
 
     @Test
     void findsExactlyTheLinesAndKeywordsAPlainSearchFindsAtEveryOffsetAndLength() {
         KeywordFilter filter = new KeywordFilter(KEYWORDS);
         Random random = new Random(42);
-        String alphabet = "abcdeCUDA omfryNVRM:Xid";
         for (int round = 0; round < 200_000; round++) {
-            StringBuilder sb = new StringBuilder();
-            int len = random.nextInt(400);
-            for (int i = 0; i < len; i++) sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-            if (random.nextInt(4) == 0) {
-                String k = KEYWORDS.get(random.nextInt(KEYWORDS.size()));
-                if (random.nextBoolean()) k = k.substring(0, k.length() - 1);
-                sb.insert(random.nextInt(sb.length() + 1), k);
-            }
-            String line = sb.toString();
+            String line = randomLine(random, 400, 4, true);
             byte[] padded = ("xx" + line + "yy").getBytes(StandardCharsets.US_ASCII);
             boolean expected = KEYWORDS.stream().anyMatch(line::contains);
             assertThat(filter.anyIn(padded, 2, line.length())).as(line).isEqualTo(expected);
@@ -42,18 +50,13 @@ class KeywordFilterTest {
     void overSeveralLinesTheOccurrenceFoundStartsAKeywordInTheFirstLineHoldingOne() {
         KeywordFilter filter = new KeywordFilter(KEYWORDS);
         Random random = new Random(7);
-        String alphabet = "abcdeCUDA omfryNVRM:Xid";
         for (int round = 0; round < 20_000; round++) {
             StringBuilder text = new StringBuilder("xx");
             int firstWith = -1;
             int lines = 1 + random.nextInt(8);
             int[] starts = new int[lines];
             for (int l = 0; l < lines; l++) {
-                StringBuilder sb = new StringBuilder();
-                int len = random.nextInt(120);
-                for (int i = 0; i < len; i++) sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-                if (random.nextInt(6) == 0) sb.insert(random.nextInt(sb.length() + 1), KEYWORDS.get(random.nextInt(KEYWORDS.size())));
-                String line = sb.toString();
+                String line = randomLine(random, 120, 6, false);
                 if (firstWith < 0 && KEYWORDS.stream().anyMatch(line::contains)) firstWith = l;
                 starts[l] = text.length();
                 text.append(line).append('\n');
