@@ -41,8 +41,8 @@ import java.util.regex.Pattern;
  *
  * <p>Also reported, as medians: the CPU seconds per GiB the writer processes spent (bash's {@code times})
  * and the reader: {@code cat}'s (the same, by difference), or this JVM's for the Java variants (all its
- * threads, from {@code getProcessCpuTime}). Where the writers and the reader together need more than the
- * cores can give, that, not the reader alone, sets the throughput.
+ * threads, from {@code getProcessCpuTime}), and how many cores they kept busy together. Where the writers and
+ * the reader together need more than the cores can give, that, not the reader alone, sets the throughput.
  *
  * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl supervision-examples exec:exec@bench-output}
  */
@@ -85,7 +85,7 @@ public final class OutputThroughputBench {
         System.out.printf(Locale.ROOT, "  cat per round: %s MB/s%n", String.join(" ",
                 cat.stream().map(x -> String.format(Locale.ROOT, "%.0f", x.mbs())).toList()));
         System.out.printf(Locale.ROOT, "  %-44s %7s  %9s  %-34s %s%n", "", "median", "of cat",
-                "per-round ratio: median (min-max)", "CPU s/GiB: writers + reader");
+                "per-round ratio: median (min-max)", "CPU s/GiB: writers + reader, cores busy");
         System.out.printf(Locale.ROOT, "  %-44s %7.0f MB/s %46s %s%n", "cat > /dev/null (baseline)",
                 median(cat.stream().map(Sample::mbs).toList()), "", cpu(cat));
         row("plain Java 64 KiB read loop", plain, cat);
@@ -107,14 +107,21 @@ public final class OutputThroughputBench {
                 ratios.stream().max(Double::compare).orElseThrow(), "", cpu(samples));
     }
 
-    /** The medians of the writers' and the reader's CPU seconds per GiB. */
+    /**
+     * The medians of the writers' and the reader's CPU seconds per GiB, and of the cores they kept busy
+     * together (their CPU seconds per wall second): below the machine's cores, some waited on the others.
+     */
     private static String cpu(List<Sample> samples) {
-        return String.format(Locale.ROOT, "%.2f + %.2f", median(samples.stream().map(Sample::writers).toList()),
-                median(samples.stream().map(Sample::reader).toList()));
+        return String.format(Locale.ROOT, "%.2f + %.2f, %.2f", median(samples.stream().map(Sample::writers).toList()),
+                median(samples.stream().map(Sample::reader).toList()), median(samples.stream().map(Sample::cores).toList()));
     }
 
     /** One run of a variant: its throughput and the CPU seconds per GiB of the writers and of the reader. */
     private record Sample(double mbs, double writers, double reader) {
+        /** CPU seconds per wall second of the writers and the reader together. */
+        double cores() {
+            return mbs * 1e6 / GIB * (writers + reader);
+        }
     }
 
     private static Sample cat(String writer) throws Exception {
