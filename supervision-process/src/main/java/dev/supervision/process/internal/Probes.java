@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Runs one attempt of a polled probe on a virtual thread. */
 final class Probes {
@@ -44,6 +46,13 @@ final class Probes {
                 c.setReadTimeout(millis);
                 c.setUseCaches(false);
                 c.setInstanceFollowRedirects(false);
+                // The read timeout is per read: a server trickling its headers or body would hold the probe
+                // (and the next ones) for ever, so the whole attempt is cut off at the timeout too.
+                AtomicBoolean late = new AtomicBoolean();
+                ScheduledFuture<?> deadline = ProcessTimers.after(timeout, () -> {
+                    late.set(true);
+                    c.disconnect();
+                });
                 try {
                     int status = c.getResponseCode();
                     if (status < 200 || status > 299) yield "HTTP status " + status;
@@ -53,7 +62,11 @@ final class Probes {
                         body = new String(in.readNBytes(MAX_BODY), StandardCharsets.UTF_8);
                     }
                     yield h.bodyMatches().get().matcher(body).find() ? null : "body does not match /" + h.bodyMatches().get() + "/";
+                } catch (IOException e) {
+                    if (late.get()) yield "timed out after " + timeout;
+                    throw e;
                 } finally {
+                    deadline.cancel(false);
                     c.disconnect();
                 }
             }
@@ -68,7 +81,10 @@ final class Probes {
                 Process p = new ProcessBuilder(cmd.command()).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 try {
-                    if (!p.waitFor(millis, TimeUnit.MILLISECONDS)) yield "timed out after " + timeout;
+                    if (!p.waitFor(millis, TimeUnit.MILLISECONDS)) {
+                        p.descendants().forEach(ProcessHandle::destroyForcibly);     // a script's children too
+                        yield "timed out after " + timeout;
+                    }
                     yield p.exitValue() == 0 ? null : "exit " + p.exitValue();
                 } finally {
                     p.destroyForcibly();

@@ -5,10 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.supervision.process.Probe;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +73,41 @@ class ProbesTest {
         assertThat(Probes.attempt(Probe.file(marker), TIMEOUT).join()).isEqualTo("no file " + marker);
         Files.writeString(marker, "");
         assertThat(Probes.attempt(Probe.file(marker), TIMEOUT).join()).isNull();
+    }
+
+    @Test
+    void anHttpProbeIsCutOffAtItsTimeoutWhileTheBodyTricklesIn() throws Exception {
+        // A real server written for this test: 200 with a long body, one byte every 100 ms (each read is
+        // quicker than the probe's timeout, the whole body far slower).
+        try (ServerSocket trickler = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread serving = Thread.ofVirtual().start(() -> {
+                try (Socket s = trickler.accept(); OutputStream out = s.getOutputStream()) {
+                    s.getInputStream().read(new byte[4096]);
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 100_000; i++) {
+                        out.write('x');
+                        out.flush();
+                        Thread.sleep(100);
+                    }
+                } catch (IOException | InterruptedException closed) {
+                    // the probe hung up: done
+                }
+            });
+            String outcome = Probes.attempt(Probe.http("http://127.0.0.1:" + trickler.getLocalPort() + "/health", "ready"),
+                    Duration.ofMillis(500)).get(10, TimeUnit.SECONDS);
+            assertThat(outcome).isEqualTo("timed out after PT0.5S");
+            serving.interrupt();
+        }
+    }
+
+    @Test
+    void aCommandProbeThatTimesOutTakesItsChildrenWithIt() throws IOException {
+        Path pidFile = www.resolve("probe-child.pid");
+        String outcome = Probes.attempt(Probe.command("bash", "-c", "sleep 1000 & echo $! > " + pidFile + "; wait"),
+                Duration.ofMillis(500)).join();
+        assertThat(outcome).isEqualTo("timed out after PT0.5S");
+        long child = Long.parseLong(Files.readString(pidFile).trim());
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessScan.startTime(child).isEmpty());
     }
 
     @Test
