@@ -332,6 +332,38 @@ class ProcessChildTest {
     }
 
     @Test
+    void anExitIsReportedEvenWhenTheLedgerCannotBeWritten() throws IOException {
+        Path sleeper = script("sleeper.sh", "exec sleep 1000");
+        sup = Supervisor.start(tree("noledger").child(ProcessChild.spec(proc("s", sleeper).build()).restart(Restart.TEMPORARY)).build());
+        long pid = awaitRunning("s", 1);
+        // The state directory is deleted (a tmp cleaner) and a file takes its place: the ledger cannot be rewritten.
+        try (var files = Files.walk(dir.resolve("state"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+        Files.writeString(dir.resolve("state"), "");
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        await().atMost(Duration.ofSeconds(20)).until(() -> events.stream().anyMatch(e ->
+                e instanceof SupervisorEvent.ChildExited x && x.child().equals("s") && x.reason() instanceof ExitReason.Failure));
+        assertThat(sup.whichChildren().join()).noneMatch(c -> c.id().equals("s"));
+    }
+
+    @Test
+    void startsThatFailAtOnceLeaveNoTimerBehind() throws Exception {
+        int before = TestProcesses.pendingTimers();
+        sup = Supervisor.start(tree("fastfail").build());
+        // Polled readiness sets up a timer per start; 'false' often exits before that happens.
+        ChildSpec fails = ProcessChild.spec(ProcessSpec.builder("f").command("false").stateDirectory(dir.resolve("state"))
+                .readiness(Probe.file(dir.resolve("never"))).readinessInterval(Duration.ofMillis(50)).build())
+                .restart(Restart.TEMPORARY).build();
+        for (int i = 0; i < 100; i++) {
+            var started = sup.startChild(fails);
+            await().atMost(Duration.ofSeconds(10)).until(started::isDone);
+            assertThat(started).isCompletedExceptionally();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> TestProcesses.pendingTimers() <= before + 2);
+    }
+
+    @Test
     void maxAgeRestartsWithoutCountingAFailure() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("age").intensity(0, Duration.ofSeconds(60))          // a counted restart would give up

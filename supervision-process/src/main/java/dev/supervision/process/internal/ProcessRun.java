@@ -106,6 +106,7 @@ final class ProcessRun implements RunningChild {
     /** Stops the memory samples; a no-op until {@link #watchMemory} started them. */
     private volatile Runnable stopSampling = () -> {};
     private final AtomicBoolean guardInFlight = new AtomicBoolean();
+    private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
     /** Leaves the host memory floor's brake; a no-op without one. */
     private volatile Runnable leaveBrake = () -> {};
 
@@ -141,10 +142,10 @@ final class ProcessRun implements RunningChild {
             }
         });
         switch (spec.readiness().orElse(null)) {
-            case null -> timers.add(ProcessTimers.after(spec.startSeconds(), () -> becomeReady(
+            case null -> addTimer(ProcessTimers.after(spec.startSeconds(), () -> becomeReady(
                     "up for " + spec.startSeconds())));
             case Probe.LogLine l -> { /* matched in onLine */ }
-            case Probe polled -> timers.add(ProcessTimers.every(Duration.ZERO, spec.readinessInterval(), () -> {
+            case Probe polled -> addTimer(ProcessTimers.every(Duration.ZERO, spec.readinessInterval(), () -> {
                 if (ready || ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
                 Probes.attempt(polled, spec.probeTimeout()).whenComplete((failure, e) -> {
                     probeInFlight.set(false);
@@ -269,12 +270,12 @@ final class ProcessRun implements RunningChild {
     }
 
     private void startChecks() {
-        spec.maxAge().ifPresent(age -> timers.add(ProcessTimers.after(age.minus(Duration.ofNanos(readyNanos - launchedNanos)), () -> {
+        spec.maxAge().ifPresent(age -> addTimer(ProcessTimers.after(age.minus(Duration.ofNanos(readyNanos - launchedNanos)), () -> {
             if (!ending.compareAndSet(null, new Ending.MaxAge(age))) return;
             LOG.info("process '{}' (pid {}) reached its maximum age {}; restarting it", spec.id(), pid(), age);
             endTree(spec.stopTimeout());
         })));
-        spec.liveness().ifPresent(l -> timers.add(ProcessTimers.every(l.initialDelay(), l.interval(), () -> {
+        spec.liveness().ifPresent(l -> addTimer(ProcessTimers.every(l.initialDelay(), l.interval(), () -> {
             if (ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
             Probes.attempt(l.probe(), l.timeout()).whenComplete((failure, e) -> {
                 probeInFlight.set(false);
@@ -290,29 +291,42 @@ final class ProcessRun implements RunningChild {
                 }
             });
         })));
-        spec.silenceTimeout().ifPresent(silence -> timers.add(ProcessTimers.every(checkPeriod(silence), checkPeriod(silence), () -> {
+        spec.silenceTimeout().ifPresent(silence -> addTimer(ProcessTimers.every(checkPeriod(silence), checkPeriod(silence), () -> {
             long quiet = System.nanoTime() - lastOutputNanos;
             if (quiet > silence.toNanos()) {
                 checkFailed(ProcessCrash.Kind.SILENCE, "no output for " + Duration.ofMillis(quiet / 1_000_000)
                         + " (silenceTimeout " + silence + ")");
             }
         })));
-        spec.heartbeat().ifPresent(hb -> timers.add(ProcessTimers.every(checkPeriod(hb.maxAge()), checkPeriod(hb.maxAge()), () -> {
-            long ageMillis;
-            try {
-                long modified = Files.getLastModifiedTime(hb.file()).toMillis();
-                ageMillis = Math.min(System.currentTimeMillis() - modified, (System.nanoTime() - readyNanos) / 1_000_000);
-            } catch (NoSuchFileException none) {
-                ageMillis = (System.nanoTime() - readyNanos) / 1_000_000;
-            } catch (IOException e) {
-                LOG.warn("process '{}': cannot read heartbeat file {}: {}", spec.id(), hb.file(), e.toString());
-                return;
-            }
-            if (ageMillis > hb.maxAge().toMillis()) {
-                checkFailed(ProcessCrash.Kind.HEARTBEAT, "heartbeat " + hb.file() + " not touched for "
-                        + Duration.ofMillis(ageMillis) + " (maxAge " + hb.maxAge() + ")");
-            }
+        // The file is read on a virtual thread: on a hung network file system that blocks, and the timer
+        // thread runs every probe, hang check and stop of this JVM.
+        spec.heartbeat().ifPresent(hb -> addTimer(ProcessTimers.every(checkPeriod(hb.maxAge()), checkPeriod(hb.maxAge()), () -> {
+            if (ending.get() != null || !heartbeatInFlight.compareAndSet(false, true)) return;
+            Thread.ofVirtual().name("supervision-heartbeat-" + spec.id()).start(() -> {
+                try {
+                    checkHeartbeat(hb);
+                } finally {
+                    heartbeatInFlight.set(false);
+                }
+            });
         })));
+    }
+
+    private void checkHeartbeat(ProcessSpec.Heartbeat hb) {
+        long ageMillis;
+        try {
+            long modified = Files.getLastModifiedTime(hb.file()).toMillis();
+            ageMillis = Math.min(System.currentTimeMillis() - modified, (System.nanoTime() - readyNanos) / 1_000_000);
+        } catch (NoSuchFileException none) {
+            ageMillis = (System.nanoTime() - readyNanos) / 1_000_000;
+        } catch (IOException e) {
+            LOG.warn("process '{}': cannot read heartbeat file {}: {}", spec.id(), hb.file(), e.toString());
+            return;
+        }
+        if (ageMillis > hb.maxAge().toMillis()) {
+            checkFailed(ProcessCrash.Kind.HEARTBEAT, "heartbeat " + hb.file() + " not touched for "
+                    + Duration.ofMillis(ageMillis) + " (maxAge " + hb.maxAge() + ")");
+        }
     }
 
     private static Duration checkPeriod(Duration limit) {
@@ -332,7 +346,7 @@ final class ProcessRun implements RunningChild {
         cancelTimers();
         CompletableFuture<?> reported = new CompletableFuture<>();
         stopping.accumulateAndGet(reported, (earlier, now) -> earlier == null ? now : CompletableFuture.allOf(earlier, now));
-        tree.stop(process.toHandle(), spec.stopSignal(), grace).whenComplete((result, e) -> {
+        tree.stop(spec.stopSignal(), grace).whenComplete((result, e) -> {
             if (e != null) LOG.error("process '{}': stopping the tree of pid {} failed", spec.id(), pid(), e);
             else if (!result.clean()) LOG.error("process '{}': the tree of pid {} is not fully stopped: {}", spec.id(), pid(), result);
             if (result != null && !result.killed().isEmpty()) {
@@ -343,13 +357,13 @@ final class ProcessRun implements RunningChild {
     }
 
     private void onMainExit() {
+        // Ending first: a timer added from now on cancels itself (see addTimer).
+        Ending why = ending.compareAndExchange(null, new Ending.Exited());     // null: it exited by itself
         cancelTimers();
         stopSampling.run();
         leaveBrake.run();
         int code = process.exitValue();
         Duration uptime = Duration.ofNanos(System.nanoTime() - launchedNanos);
-        Ending witness = ending.compareAndExchange(null, new Ending.Exited());
-        Ending why = witness;                        // null: it exited by itself
         // Whatever the main process left behind (workers, grandchildren, detached ones) goes too.
         Duration grace = why instanceof Ending.Cancelled ? Duration.ZERO : spec.stopTimeout();
         tree.sweep(spec.stopSignal(), grace)
@@ -362,7 +376,17 @@ final class ProcessRun implements RunningChild {
                 .thenCompose(v -> stopping.get() == null ? CompletableFuture.completedFuture(null) : stopping.get())
                 .thenCompose(v -> output.completion().exceptionally(e -> null)
                         .completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS))
-                .whenCompleteAsync((v, e) -> finish(code, uptime, why), FINISHER);
+                .whenCompleteAsync((v, e) -> {
+                    try {
+                        finish(code, uptime, why);
+                    } catch (RuntimeException | Error t) {
+                        // Never lose an exit: unreported, the supervisor would neither restart the child nor
+                        // finish a shutdown that waits for it.
+                        LOG.error("process '{}' (pid {}): reporting its exit failed; reported as a failure", spec.id(), pid(), t);
+                        startResult.completeExceptionally(t);
+                        exit.complete(new ExitReason.Failure(t));
+                    }
+                }, FINISHER);
     }
 
     private void finish(int code, Duration uptime, Ending why) {
@@ -500,9 +524,22 @@ final class ProcessRun implements RunningChild {
         }
     }
 
+    /**
+     * Adds a timer of this run. Once the run is ending its timers are cancelled, and one added after that
+     * (a readiness timer set up after a fast exit, the checks of a start that ended meanwhile) is cancelled
+     * here: {@link #ending} is set before {@link #cancelTimers} runs, and read here after the add.
+     */
+    private void addTimer(ScheduledFuture<?> timer) {
+        timers.add(timer);
+        if (ending.get() != null) timer.cancel(false);
+    }
+
+    /** Cancels the timers added so far (each removed by itself, so that one added meanwhile stays listed). */
     private void cancelTimers() {
-        for (ScheduledFuture<?> t : timers) t.cancel(false);
-        timers.clear();
+        for (ScheduledFuture<?> t : timers) {
+            t.cancel(false);
+            timers.remove(t);
+        }
     }
 
     @Override public CompletionStage<ExitReason> exit() { return exit; }

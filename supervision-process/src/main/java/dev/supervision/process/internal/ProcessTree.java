@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The process tree of one incarnation of a process child: its tag, its ledger entry, and how to stop
@@ -15,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe.
  */
 final class ProcessTree {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessTree.class);
     private static final Map<Path, Ledger> LEDGERS = new ConcurrentHashMap<>();
 
     private final Ledger ledger;
@@ -57,9 +60,14 @@ final class ProcessTree {
         ledger.record(launched, tag);
     }
 
-    /** Stops the whole tree: {@code signal}, then SIGKILL after {@code grace}. */
-    CompletableFuture<StopResult> stop(ProcessHandle root, StopSignal signal, Duration grace) {
-        return ProcessTimers.STOPPER.stop(root, Signal.valueOf(signal.name()), grace, tag);
+    /**
+     * Stops the whole tree: {@code signal}, then SIGKILL after {@code grace}. The launched process is known by
+     * its pid and start time as read at the launch, so that once it is reaped, a process that got its pid
+     * is neither signalled nor taken for its parent; the tag scan finds the rest.
+     */
+    CompletableFuture<StopResult> stop(StopSignal signal, Duration grace) {
+        ProcessRef ref = launched;
+        return ProcessTimers.STOPPER.stop(ref == null ? List.of() : List.of(ref), tag::equals, Signal.valueOf(signal.name()), grace);
     }
 
     /**
@@ -74,9 +82,18 @@ final class ProcessTree {
         return ProcessTimers.STOPPER.stop(List.of(), tag::equals, Signal.valueOf(signal.name()), grace, minPid);
     }
 
-    /** Drops the ledger entry once nothing of the tree is left. */
+    /**
+     * Drops the ledger entry once nothing of the tree is left. A ledger that cannot be written (its directory
+     * deleted, the disk full) is logged and otherwise ignored: the entry stays, and the next orphan cleanup
+     * finds its process gone by the start time.
+     */
     void forget() {
         ProcessRef ref = launched;
-        if (ref != null) ledger.remove(ref);
+        if (ref == null) return;
+        try {
+            ledger.remove(ref);
+        } catch (RuntimeException e) {
+            LOG.error("cannot remove pid {} (child '{}' of tree '{}') from the ledger: {}", ref.pid(), tag.child(), tag.tree(), e.toString());
+        }
     }
 }

@@ -79,24 +79,6 @@ public final class TreeStopper {
     }
 
     /**
-     * Stops the tree of one launched process: the process, its descendants, and everything carrying exactly
-     * this {@code tag} (same tree, child, incarnation and run, so the next incarnation is never touched).
-     * The root's start time is read on the calling thread (one small {@code /proc} read), so that the
-     * identity is the one at the call; everything else runs on the stop's virtual thread.
-     *
-     * @param root the launched process, alive or not
-     * @param signal the first signal, e.g. {@link Signal#TERM}
-     * @param stopTimeout how long the tree may take to exit after the signal; zero kills at once
-     * @param tag the tag the process was launched with
-     * @return completes with the result once nothing is left or the kill rounds are exhausted
-     */
-    public CompletableFuture<StopResult> stop(ProcessHandle root, Signal signal, Duration stopTimeout, ProcessTag tag) {
-        Objects.requireNonNull(tag, "tag");
-        Optional<ProcessRef> ref = ProcessScan.ref(root.pid());
-        return stop(ref.map(List::of).orElse(List.of()), tag::equals, signal, stopTimeout);
-    }
-
-    /**
      * Stops the trees of several processes plus every process whose tag matches {@code tagged}.
      *
      * @param roots the processes whose trees to stop (gone ones are skipped)

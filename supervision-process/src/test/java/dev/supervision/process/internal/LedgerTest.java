@@ -2,6 +2,7 @@ package dev.supervision.process.internal;
 
 import static dev.supervision.process.internal.TestProcesses.launch;
 import static dev.supervision.process.internal.TestProcesses.script;
+import static dev.supervision.process.internal.TestProcesses.stopTree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -142,6 +143,6 @@ class LedgerTest {
         assertThat(report.nothingFound()).as(report.toString()).isTrue();
         assertThat(p.isAlive()).isTrue();
         assertThat(ledger.entries()).hasSize(1);
-        assertThat(stopper.stop(p.toHandle(), Signal.TERM, Duration.ofSeconds(5), tag).get(20, TimeUnit.SECONDS).clean()).isTrue();
+        assertThat(stopTree(stopper, p, Signal.TERM, Duration.ofSeconds(5), tag).get(20, TimeUnit.SECONDS).clean()).isTrue();
     }
 }

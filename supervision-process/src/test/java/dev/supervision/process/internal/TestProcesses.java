@@ -3,12 +3,15 @@ package dev.supervision.process.internal;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /** Helpers for tests with real processes: scripts, tagged launches, tree names of this test JVM. */
 public final class TestProcesses {
@@ -37,6 +40,21 @@ public final class TestProcesses {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
+    }
+
+    /**
+     * Stops the tree of {@code p} (known by its pid and its start time now; none if it is gone) and every
+     * process carrying exactly {@code tag}.
+     */
+    static CompletableFuture<StopResult> stopTree(TreeStopper stopper, Process p, Signal signal, Duration timeout, ProcessTag tag) {
+        return stopper.stop(ProcessScan.ref(p.pid()).map(List::of).orElse(List.of()), tag::equals, signal, timeout);
+    }
+
+    /** How many tasks the process module's timer thread holds (a run's timers are cancelled when it ends). */
+    public static int pendingTimers() throws ReflectiveOperationException {
+        Field timer = ProcessTimers.class.getDeclaredField("TIMER");
+        timer.setAccessible(true);
+        return ((ScheduledThreadPoolExecutor) timer.get(null)).getQueue().size();
     }
 
     static void awaitFile(Path file) {

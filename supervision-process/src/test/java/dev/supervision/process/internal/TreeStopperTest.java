@@ -3,6 +3,7 @@ package dev.supervision.process.internal;
 import static dev.supervision.process.internal.TestProcesses.awaitFile;
 import static dev.supervision.process.internal.TestProcesses.launch;
 import static dev.supervision.process.internal.TestProcesses.script;
+import static dev.supervision.process.internal.TestProcesses.stopTree;
 import static dev.supervision.process.internal.TestProcesses.tagged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -60,7 +61,7 @@ class TreeStopperTest {
                 "trap '' TERM\ntouch " + ready + "\nwhile :; do sleep 0.2; done"));
         awaitFile(ready);
 
-        StopResult r = stopper.stop(p.toHandle(), Signal.TERM, Duration.ofMillis(500), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        StopResult r = stopTree(stopper, p, Signal.TERM, Duration.ofMillis(500), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         LoggerFactory.getLogger(getClass()).warn("SIGTERM-ignoring child, stop timeout 500 ms: {}", r);
         assertThat(r.clean()).as(r.toString()).isTrue();
@@ -91,7 +92,7 @@ class TreeStopperTest {
         List<Long> descendants = p.toHandle().descendants().map(ProcessHandle::pid).toList();
         assertThat(before).extracting(ProcessRef::pid).anyMatch(pid -> !descendants.contains(pid) && pid != p.pid());
 
-        StopResult r = stopper.stop(p.toHandle(), Signal.TERM, Duration.ofMillis(300), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        StopResult r = stopTree(stopper, p, Signal.TERM, Duration.ofMillis(300), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         LoggerFactory.getLogger(getClass()).warn("tree with grandchildren and setsid-detached ones, stop timeout 300 ms: {}", r);
         assertThat(r.clean()).as(r.toString()).isTrue();
@@ -113,7 +114,7 @@ class TreeStopperTest {
                 "while :; do sleep 0.05; done")));
         awaitFile(ready);
 
-        StopResult r = stopper.stop(p.toHandle(), signal, Duration.ofSeconds(10), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        StopResult r = stopTree(stopper, p, signal, Duration.ofSeconds(10), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(r.clean()).as(r.toString()).isTrue();
         assertThat(r.killed()).isEmpty();
@@ -132,14 +133,14 @@ class TreeStopperTest {
         Process next = launch(second, s);
         await().atMost(WAIT).until(() -> tagged(tree).size() == 2);
 
-        StopResult r = stopper.stop(old.toHandle(), Signal.TERM, Duration.ofSeconds(5), first).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        StopResult r = stopTree(stopper, old, Signal.TERM, Duration.ofSeconds(5), first).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(r.clean()).isTrue();
         assertThat(r.killed()).isEmpty();
         assertThat(old.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(old.exitValue()).isEqualTo(143);
         assertThat(next.isAlive()).isTrue();
-        assertThat(stopper.stop(next.toHandle(), Signal.TERM, Duration.ofSeconds(5), second).get(WAIT.toSeconds(), TimeUnit.SECONDS)
+        assertThat(stopTree(stopper, next, Signal.TERM, Duration.ofSeconds(5), second).get(WAIT.toSeconds(), TimeUnit.SECONDS)
                 .clean()).isTrue();
     }
 
@@ -202,7 +203,7 @@ class TreeStopperTest {
         Process p = launch(tag, script);
         await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
                 .until(() -> !tagged(tree).isEmpty());
-        StopResult r = stopper.stop(p.toHandle(), Signal.TERM, Duration.ofSeconds(5), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        StopResult r = stopTree(stopper, p, Signal.TERM, Duration.ofSeconds(5), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(r.clean()).as(r.toString()).isTrue();
         assertThat(p.waitFor(5, TimeUnit.SECONDS)).isTrue();
     }
