@@ -16,8 +16,10 @@ package dev.supervision.process;
  * are not copied at all unless {@code toString()} is called, which keeps regex scanning of every line
  * cheap.
  *
- * <p><b>Failures.</b> An exception thrown by the listener is logged and the line goes on to the other
- * listeners and sinks; draining never stops because of a listener.
+ * <p><b>Failures.</b> An exception or error thrown by the listener (a {@code StackOverflowError} from a regex
+ * on a long line, say) is logged, the first with its stack trace and later ones at debug level, and the line
+ * goes on to the other listeners and sinks; the listener is called for the next line. Draining never stops
+ * because of a listener.
  */
 @FunctionalInterface
 public interface LineListener {

@@ -217,6 +217,11 @@ public final class OutputPump {
                 handedOver = drain();
             } catch (IOException e) {
                 error = e;
+            } catch (RuntimeException | Error e) {
+                // A bug, or a JVM out of memory or threads: the pipe must not be closed under the child (its
+                // next write would kill it with SIGPIPE), so the rest is read and thrown away.
+                LOG.error("reading the {} of a child failed; the rest of it is discarded", stream, e);
+                error = discardRest(e);
             } finally {
                 if (!handedOver) {
                     try {
@@ -269,6 +274,20 @@ public final class OutputPump {
                 dispatch();
             }
             return false;
+        }
+
+        /** Reads to the end of the stream into a small buffer, keeping nothing; returns the failure to report. */
+        private IOException discardRest(Throwable cause) {
+            IOException failure = new IOException("output reader failed, the rest was discarded: " + cause, cause);
+            byte[] sink = new byte[8 * 1024];
+            try {
+                while (in.read(sink, 0, sink.length) >= 0) {
+                    // thrown away
+                }
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+            return failure;
         }
 
         /** Counts {@code n} more bytes; true once {@link #BUSY_BYTES} arrived within one window. */
@@ -386,7 +405,7 @@ public final class OutputPump {
                 if (c == null) continue;
                 try {
                     c.accept(stream, batch);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {      // StackOverflowError in a regex, too
                     consumers[i] = null;
                     LOG.warn("output sink {} of {} failed and is dropped; draining goes on", c, stream, e);
                 }
@@ -394,13 +413,20 @@ public final class OutputPump {
         }
     }
 
-    /** Calls the listeners for each line with a reused view; a throwing listener is logged and skipped. */
+    /**
+     * Calls the listeners for each line with a reused view. A listener that throws (an {@code Error} too, such
+     * as a regex's {@code StackOverflowError} on a long line) skips that line and is called for the next; its
+     * first failure is logged with the stack trace, later ones at debug level, so that a listener failing on
+     * every line does not slow the reader with a stack trace per line.
+     */
     private static final class ListenerConsumer implements LineConsumer {
         private final LineListener[] listeners;
+        private final boolean[] failedBefore;
         private final Utf8Line view = new Utf8Line();
 
         ListenerConsumer(List<LineListener> listeners) {
             this.listeners = listeners.toArray(LineListener[]::new);
+            this.failedBefore = new boolean[this.listeners.length];
         }
 
         @Override
@@ -413,22 +439,32 @@ public final class OutputPump {
                     view.line(lines.start(i), lines.length(i));
                     try {
                         l.onLine(stream, view);
-                    } catch (RuntimeException e) {
-                        LOG.warn("output listener {} failed on a {} line", l, stream, e);
+                    } catch (RuntimeException | Error e) {
+                        failed(0, stream, e);
                     }
                 }
                 return;
             }
             for (int i = 0; i < count; i++) {
                 view.line(lines.start(i), lines.length(i));
-                for (LineListener l : listeners) {
+                for (int j = 0; j < listeners.length; j++) {
                     try {
-                        l.onLine(stream, view);
-                    } catch (RuntimeException e) {
-                        LOG.warn("output listener {} failed on a {} line", l, stream, e);
+                        listeners[j].onLine(stream, view);
+                    } catch (RuntimeException | Error e) {
+                        failed(j, stream, e);
                     }
                 }
             }
+        }
+
+        private void failed(int listener, Stream stream, Throwable e) {
+            if (failedBefore[listener]) {
+                LOG.debug("output listener {} failed again on a {} line: {}", listeners[listener], stream, e.toString());
+                return;
+            }
+            failedBefore[listener] = true;
+            LOG.warn("output listener {} failed on a {} line and is called on for the next lines; later failures are logged at debug level",
+                    listeners[listener], stream, e);
         }
     }
 }

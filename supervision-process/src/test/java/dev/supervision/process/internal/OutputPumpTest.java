@@ -235,6 +235,21 @@ class OutputPumpTest {
     }
 
     @Test
+    void aListenerThrowingAnErrorOnEveryLineNeitherClosesThePipeNorStopsTheOthers() throws Exception {
+        // As a regex does on a long enough line (StackOverflowError): were the pipe closed, seq would die of SIGPIPE.
+        for (boolean nativeLaunch : new boolean[] {false, true}) {
+            Recorder recorder = new Recorder();
+            ProcessBuilder pb = new ProcessBuilder("bash", "-c", "seq 1 100000");
+            OutputPump pump = drain(nativeLaunch ? Launch.start(pb) : pb.start(), QUIET, (stream, line) -> {
+                throw new StackOverflowError("regex on a long line");
+            }, recorder);
+
+            assertThat(recorder.of(Stream.STDOUT)).hasSize(100_000).endsWith("100000");
+            assertThat(pump.tail()).last().extracting(OutputLine::text).isEqualTo("100000");
+        }
+    }
+
+    @Test
     void theTailKeepsTheLastLinesOfBothStreamsWithTheirStream() throws Exception {
         // The stderr lines are written only once the stdout ones were seen (the tail orders lines by arrival,
         // and the two streams' readers race): the listener runs after the tail took the batch.
