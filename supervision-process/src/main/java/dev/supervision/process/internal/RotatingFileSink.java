@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Appends lines to a size-rotated file; shared by both streams when both name it (one lock per read).
- * The file is opened lazily on the first line. An I/O failure is logged once and disables the sink.
+ * The file is opened lazily on the first line. A live file deleted from outside is started afresh at the next
+ * rotation (the lines written to it since are lost with it). An I/O failure is logged once and disables the sink.
  */
 final class RotatingFileSink implements LineConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(RotatingFileSink.class);
@@ -88,10 +89,14 @@ final class RotatingFileSink implements LineConsumer {
                 Path from = rotated(i);
                 if (Files.exists(from)) Files.move(from, rotated(i + 1), StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.move(file, rotated(1), StandardCopyOption.REPLACE_EXISTING);
+            // Deleted by hand or by a log cleaner meanwhile (what was written since is gone with it): then
+            // there is nothing to keep, and the sink goes on with a new file rather than failing for good.
+            if (Files.exists(file)) Files.move(file, rotated(1), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.deleteIfExists(file);
         }
-        out = new FileOutputStream(file.toFile(), false);
-        size = 0;
+        out = null;
+        open();
     }
 
     private Path rotated(int i) {

@@ -295,6 +295,33 @@ class OutputPumpTest {
     }
 
     @Test
+    void aRotatingFileKeepingNoneStartsOverInPlace() throws Exception {
+        Path log = dir.resolve("child.log");
+        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 0)).maxLineLength(64).build();
+        drain(bash("for i in $(seq 1 2000); do printf 'line %015d\\n' $i; done"), spec);
+
+        assertThat(Files.exists(dir.resolve("child.log.1"))).isFalse();
+        assertThat(Files.size(log)).isBetween(1L, 2048L);
+        List<String> kept = Files.readAllLines(log);
+        assertThat(kept).containsExactlyElementsOf(IntStream.rangeClosed(2001 - kept.size(), 2000)
+                .mapToObj(i -> String.format("line %015d", i)).toList());
+    }
+
+    @Test
+    void aRotatingFileDeletedByHandIsStartedAfreshAtTheNextRotation() throws Exception {
+        Path log = dir.resolve("logs/child.log");
+        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 2)).maxLineLength(64).build();
+        // The child deletes the live file once it holds lines (a cleaner, a user), then writes on.
+        drain(bash("for i in $(seq 1 50); do printf 'line %015d\\n' $i; done; "
+                + "while [ ! -s " + log + " ]; do sleep 0.01; done; rm " + log + "; "
+                + "for i in $(seq 51 2000); do printf 'line %015d\\n' $i; done"), spec);
+
+        List<String> last = Files.readAllLines(log);
+        assertThat(Files.size(log)).isBetween(1L, 2048L);
+        assertThat(last).isNotEmpty().last().isEqualTo(String.format("line %015d", 2000));
+    }
+
+    @Test
     void bothStreamsNamingOneFileShareItWithWholeLines() throws Exception {
         Path log = dir.resolve("both.log");
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 1 << 20, 1)).build();
