@@ -217,6 +217,7 @@ public final class OutputPump {
                 handedOver = drain();
             } catch (IOException e) {
                 error = e;
+                lastLine();          // a dying child's last words, cut off by abandon(), still reach the tail
             } catch (RuntimeException | Error e) {
                 // A bug, or a JVM out of memory or threads: the pipe must not be closed under the child (its
                 // next write would kill it with SIGPIPE), so the rest is read and thrown away.
@@ -267,13 +268,18 @@ public final class OutputPump {
                     return true;
                 }
             }
-            if (end > start) {
-                batch.reset(buf);
-                batch.ascii = pendingAscii;
-                line(start, end);
-                dispatch();
-            }
+            lastLine();
             return false;
+        }
+
+        /** Hands on the unfinished last line, if any: at the end of the stream, or when a read failed (abandoned). */
+        private void lastLine() {
+            if (end <= start) return;
+            batch.reset(buf);
+            batch.ascii = pendingAscii;
+            line(start, end);
+            start = end;
+            dispatch();
         }
 
         /** Reads to the end of the stream into a small buffer, keeping nothing; returns the failure to report. */

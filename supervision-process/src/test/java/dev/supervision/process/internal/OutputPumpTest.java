@@ -103,6 +103,24 @@ class OutputPumpTest {
         }
     }
 
+    @Test
+    void anAbandonedStreamStillHandsOnItsUnfinishedLastLine() throws Exception {
+        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        // One write: once "first" arrived, "last words" (no line end) was read with it.
+        Process p = Launch.start(new ProcessBuilder("bash", "-c", "printf 'first\\nlast words'; exec sleep 60")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
+        try {
+            OutputPump pump = OutputPump.start("cut", p, QUIET, List.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !pump.tail().isEmpty());
+            pump.abandon();
+            await().atMost(Duration.ofSeconds(5)).until(() -> pump.completion().isDone());
+            assertThat(pump.tail()).extracting(OutputLine::text).containsExactly("first", "last words");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
     private static void oneGigabyte(Process p) throws Exception {
         AtomicLong lines = new AtomicLong();
         AtomicLong chars = new AtomicLong();
