@@ -10,6 +10,8 @@ import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.ChildStarter;
 import dev.supervision.spi.RunningChild;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Launches the incarnations of one process child. {@link #start} returns at once; the launch (the
@@ -29,6 +33,7 @@ import java.util.concurrent.ConcurrentMap;
  * a time; the fields are volatile because each start runs on a new thread.
  */
 public final class ProcessStarter implements ChildStarter {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessStarter.class);
     /** One history per state directory and tree, shared by the tree's children (appends are serialized per history). */
     private static final ConcurrentMap<List<Object>, CrashHistory> HISTORIES = new ConcurrentHashMap<>();
     /** The pause between two GPU readings while a dead tree's memory is awaited. */
@@ -72,6 +77,8 @@ public final class ProcessStarter implements ChildStarter {
                     // Launched but not watched: nobody would drain, stop or report it.
                     process.descendants().forEach(ProcessHandle::destroyForcibly);
                     process.destroyForcibly();
+                    closeQuietly(process.getInputStream());          // the native launcher's pipes have no cleaner
+                    closeQuietly(process.getErrorStream());
                     throw t;
                 }
             } catch (Throwable t) {
@@ -79,6 +86,14 @@ public final class ProcessStarter implements ChildStarter {
             }
         });
         return result;
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            LOG.debug("closing an output stream of a process that failed to start failed", e);
+        }
     }
 
     /** The advisor's plan for this attempt (the spec's argv without one); becomes the next call's "previous". */
