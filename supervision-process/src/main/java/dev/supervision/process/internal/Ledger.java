@@ -35,9 +35,12 @@ import org.slf4j.LoggerFactory;
  * this JVM, and the kernel keeps a written page through that; a crash of the OS, which an fsync would
  * guard against, also kills every process the ledger lists (an fsync per launch and per exit cost
  * 0.25 ms each on the restart path; see {@code ProcessRestartBench}). A launch is
- * {@code + <pid> <startTime> <incarnation> <run> <child> <crc32>} (run and child URL-encoded) and a death
- * {@code - <pid> <startTime> <crc32>}, the CRC-32 (hex) covering the text before it; lines starting with
- * {@code #} are comments. A last line without its newline (torn write) and lines failing their checksum
+ * {@code + <pid> <startTime> <incarnation> <run> <child> <bootId> <crc32>} (run and child URL-encoded) and a
+ * death {@code - <pid> <startTime> <crc32>}, the CRC-32 (hex) covering the text before it; lines starting with
+ * {@code #} are comments. A launch written in another boot ({@code /proc/sys/kernel/random/boot_id}) is
+ * stale whatever lives now: a start time counts ticks since boot, so after a reboot an unrelated process can
+ * have the recorded pid and start time (a state directory that survives reboots, a service started at
+ * boot). One without the boot id is taken as this boot's. A last line without its newline (torn write) and lines failing their checksum
  * are ignored. When the dead records outnumber the live ones the file is compacted: rewritten to a
  * temporary file, fsynced, and atomically renamed over the ledger.
  *
@@ -49,7 +52,12 @@ import org.slf4j.LoggerFactory;
 public final class Ledger {
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
     private static final String HEADER = "# supervision process ledger, format 1:"
-            + " '+ pid startTime incarnation run child crc32' (launched), '- pid startTime crc32' (dead)\n";
+            + " '+ pid startTime incarnation run child bootId crc32' (launched), '- pid startTime crc32' (dead)\n";
+    /**
+     * This boot's id ({@code /proc/sys/kernel/random/boot_id}), or {@code -} where there is none. A start time
+     * in ticks since boot identifies a process within one boot only.
+     */
+    static final String BOOT = bootId();
     private static final int COMPACT_MIN_DEAD = 64;
 
     /**
@@ -68,6 +76,8 @@ public final class Ledger {
     private final Set<String> warnedLiveRuns = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<ProcessRef, Entry> live = new LinkedHashMap<>();
     private int deadRecords;
+    /** Entries written in an earlier boot, dropped at the last {@link #reload}. */
+    private int earlierBoot;
 
     /**
      * Opens (creating directories as needed) and reads the ledger of a tree.
@@ -114,8 +124,7 @@ public final class Ledger {
         Entry e = new Entry(process, tag.child(), tag.incarnation(), tag.run());
         lock.lock();
         try {
-            append(withCrc("+ " + process.pid() + " " + process.startTime() + " " + e.incarnation() + " "
-                    + URLEncoder.encode(e.run(), StandardCharsets.UTF_8) + " " + URLEncoder.encode(e.child(), StandardCharsets.UTF_8)));
+            append(launchRecord(e));
             live.put(process, e);
         } finally {
             lock.unlock();
@@ -213,8 +222,16 @@ public final class Ledger {
 
     private Found find(String ours, Predicate<ProcessTag> previousRuns) {
         Map<ProcessRef, OrphanReport.Orphan> orphans = new LinkedHashMap<>();
-        int stale = 0;
-        for (Entry e : reload()) {
+        List<Entry> entries;
+        int stale;
+        lock.lock();
+        try {
+            entries = reload();
+            stale = earlierBoot;
+        } finally {
+            lock.unlock();
+        }
+        for (Entry e : entries) {
             if (e.run().equals(ours) || liveRun(e.run())) {
                 continue;
             }
@@ -265,6 +282,7 @@ public final class Ledger {
             }
             live.clear();
             deadRecords = 0;
+            earlierBoot = 0;
             String text = new String(bytes, StandardCharsets.UTF_8);
             int bad = 0;
             int start = 0;
@@ -293,8 +311,15 @@ public final class Ledger {
         }
         String[] f = line.substring(0, lastSpace).split(" ");
         try {
-            if (f[0].equals("+") && f.length == 6) {
+            if (f[0].equals("+") && (f.length == 6 || f.length == 7)) {
                 ProcessRef p = new ProcessRef(Long.parseLong(f[1]), Long.parseLong(f[2]));
+                // Written before a reboot: its pid and start time may now match an unrelated process. (Six
+                // fields: written without a boot id, taken as this boot's.)
+                if (f.length == 7 && !f[6].equals(BOOT) && !BOOT.equals("-")) {
+                    earlierBoot++;
+                    deadRecords++;
+                    return true;
+                }
                 live.put(p, new Entry(p, URLDecoder.decode(f[5], StandardCharsets.UTF_8), Long.parseLong(f[3]),
                         URLDecoder.decode(f[4], StandardCharsets.UTF_8)));
                 return true;
@@ -326,8 +351,7 @@ public final class Ledger {
     private void rewrite() {
         StringBuilder sb = new StringBuilder(HEADER);
         for (Entry e : live.values()) {
-            sb.append(withCrc("+ " + e.process().pid() + " " + e.process().startTime() + " " + e.incarnation() + " "
-                    + URLEncoder.encode(e.run(), StandardCharsets.UTF_8) + " " + URLEncoder.encode(e.child(), StandardCharsets.UTF_8))).append('\n');
+            sb.append(launchRecord(e)).append('\n');
         }
         Path tmp = file.resolveSibling("ledger.tmp");
         try {
@@ -348,6 +372,21 @@ public final class Ledger {
             dir.force(true);
         } catch (IOException e) {
             LOG.debug("Ledger {}: cannot fsync the directory after the rename: {}", file, e.toString());
+        }
+    }
+
+    private static String launchRecord(Entry e) {
+        return withCrc("+ " + e.process().pid() + " " + e.process().startTime() + " " + e.incarnation() + " "
+                + URLEncoder.encode(e.run(), StandardCharsets.UTF_8) + " " + URLEncoder.encode(e.child(), StandardCharsets.UTF_8)
+                + " " + BOOT);
+    }
+
+    private static String bootId() {
+        try {
+            String id = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim();
+            return id.isEmpty() || id.contains(" ") ? "-" : id;
+        } catch (IOException | UnsupportedOperationException none) {
+            return "-";
         }
     }
 

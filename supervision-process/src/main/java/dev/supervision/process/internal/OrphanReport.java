@@ -9,7 +9,7 @@ import java.util.List;
  * @param tree the tree name
  * @param found the orphans found, each the root of a tree that was stopped
  * @param stop the stop of all their trees (descendants included)
- * @param staleEntries ledger entries of previous runs whose process was already gone (dropped)
+ * @param staleEntries ledger entries of previous runs whose process was already gone, or written in an earlier boot (dropped)
  */
 public record OrphanReport(String tree, List<Orphan> found, StopResult stop, int staleEntries) {
     /** Copies the list. */

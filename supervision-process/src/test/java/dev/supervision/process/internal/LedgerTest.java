@@ -130,6 +130,54 @@ class LedgerTest {
 
     @Test
     @EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc")
+    void anEntryWrittenInAnEarlierBootIsStaleEvenWhenItsPidAndStartTimeMatch() throws Exception {
+        String tree = TestProcesses.tree("reboot");
+        // What a reboot can bring about: a process with exactly the recorded pid and start time (ticks since boot).
+        Process unrelated = new ProcessBuilder("sleep", "300").start();
+        try {
+            ProcessRef same = ProcessScan.ref(unrelated.pid()).orElseThrow();
+            Ledger ledger = new Ledger(dir, tree);
+            String entry = "+ " + same.pid() + " " + same.startTime() + " 1 dead-run c 00000000-0000-0000-0000-000000000000";
+            Files.writeString(ledger.file(), entry + " " + crc32(entry) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+
+            OrphanReport report = new Ledger(dir, tree).cleanupOrphans(stopper, Duration.ofMillis(200)).get(20, TimeUnit.SECONDS);
+
+            assertThat(report.found()).isEmpty();
+            assertThat(report.staleEntries()).isEqualTo(1);
+            assertThat(unrelated.isAlive()).isTrue();
+            assertThat(Files.readString(ledger.file())).doesNotContain("dead-run");
+        } finally {
+            unrelated.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc")
+    void anEntryOfThisBootIsAnOrphanWhenItsRunIsDead() throws Exception {
+        String tree = TestProcesses.tree("same-boot");
+        Process orphan = new ProcessBuilder("sleep", "300").start();
+        try {
+            ProcessRef ref = ProcessScan.ref(orphan.pid()).orElseThrow();
+            new Ledger(dir, tree).record(ref, new ProcessTag(tree, "c", 1, "dead-run"));
+            assertThat(Files.readString(new Ledger(dir, tree).file())).contains(" " + Ledger.BOOT + " ");
+
+            OrphanReport report = new Ledger(dir, tree).cleanupOrphans(stopper, Duration.ofMillis(200)).get(20, TimeUnit.SECONDS);
+
+            assertThat(report.found()).extracting(OrphanReport.Orphan::process).containsExactly(ref);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !orphan.isAlive());
+        } finally {
+            orphan.destroyForcibly().waitFor();
+        }
+    }
+
+    private static String crc32(String text) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(text.getBytes(StandardCharsets.UTF_8));
+        return Long.toHexString(c.getValue());
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc")
     void processesOfTheCurrentRunAreNotOrphans() throws Exception {
         String tree = TestProcesses.tree("own-run");
         ProcessTag tag = ProcessTag.of(tree, "c", 1);
