@@ -53,10 +53,12 @@ public record GuardSpec(long treeRssLimitBytes, long gpuMemoryLimitBytes, Durati
         if (interval == null || interval.compareTo(MIN_INTERVAL) < 0) {
             throw new IllegalArgumentException("guards.interval: expected >= " + MIN_INTERVAL + ", was " + interval);
         }
+        Durations.atMostMax("guards.interval", interval);
         if (gpuReleaseTimeout == null || gpuReleaseTimeout.isNegative()) {
             throw new IllegalArgumentException("guards.gpuReleaseTimeout: expected >= 0 (0 = no wait), was "
                     + gpuReleaseTimeout);
         }
+        Durations.atMostMax("guards.gpuReleaseTimeout", gpuReleaseTimeout);
         if (nvidiaSmi == null) {
             throw new IllegalArgumentException("guards.nvidiaSmi: expected a path or empty, was null");
         }

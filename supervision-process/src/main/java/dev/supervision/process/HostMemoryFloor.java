@@ -55,6 +55,8 @@ public record HostMemoryFloor(long floorBytes, double floorFraction, Duration in
         if (coolDown == null || coolDown.isNegative()) {
             throw new IllegalArgumentException("hostMemoryFloor.coolDown: expected >= 0, was " + coolDown);
         }
+        Durations.atMostMax("hostMemoryFloor.interval", interval);
+        Durations.atMostMax("hostMemoryFloor.coolDown", coolDown);
         if (minRecoveredBytes < 0) {
             throw new IllegalArgumentException("hostMemoryFloor.minRecoveredBytes: expected >= 0, was " + minRecoveredBytes);
         }

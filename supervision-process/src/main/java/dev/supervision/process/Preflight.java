@@ -277,6 +277,7 @@ public sealed interface Preflight {
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("timeout must be positive, was " + timeout);
             }
+            Durations.atMostMax("timeout", timeout);
         }
 
         @Override
@@ -382,6 +383,7 @@ public sealed interface Preflight {
             if (orphanStopTimeout == null || orphanStopTimeout.isNegative()) {
                 throw new IllegalArgumentException("orphanStopTimeout must be 0 or more, was " + orphanStopTimeout);
             }
+            Durations.atMostMax("orphanStopTimeout", orphanStopTimeout);
         }
 
         @Override

@@ -104,9 +104,11 @@ public sealed interface Probe {
 
     private static void requirePositive(String field, Duration d) {
         if (d == null || d.isZero() || d.isNegative()) throw new IllegalArgumentException(field + ": expected > 0, was " + d);
+        Durations.atMostMax(field, d);
     }
 
     private static void requireNonNegative(String field, Duration d) {
         if (d == null || d.isNegative()) throw new IllegalArgumentException(field + ": expected >= 0, was " + d);
+        Durations.atMostMax(field, d);
     }
 }

@@ -27,7 +27,8 @@ import java.util.TreeSet;
  * second, for the crash report); no host memory floor; no preflight.
  *
  * <p>{@link Builder#build()} validates everything and throws {@link IllegalArgumentException} naming
- * the field, the value and what was expected.
+ * the field, the value and what was expected. Every duration of this package (here, in probes, guards and
+ * preflights) is at most 100 years: "never" is a setting left out.
  */
 public record ProcessSpec(String id, List<String> command, boolean shell, Map<String, String> environment,
                           boolean inheritEnvironment, Optional<Path> workingDirectory,
@@ -51,6 +52,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             if (maxAge == null || maxAge.isZero() || maxAge.isNegative()) {
                 throw new IllegalArgumentException("heartbeat.maxAge: expected > 0, was " + maxAge);
             }
+            Durations.atMostMax("heartbeat.maxAge", maxAge);
         }
     }
 
@@ -276,6 +278,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             if (startSeconds == null || startSeconds.isNegative()) {
                 throw new IllegalArgumentException(where + "startSeconds: expected >= 0, was " + startSeconds);
             }
+            Durations.atMostMax(where + "startSeconds", startSeconds);
             if (readiness == null && startSeconds.compareTo(startTimeout) >= 0) {
                 throw new IllegalArgumentException(where + "startSeconds: expected less than startTimeout (" + startTimeout
                         + "), was " + startSeconds);
@@ -301,6 +304,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
 
         private static void positive(String where, String field, Duration d) {
             if (d == null || d.isZero() || d.isNegative()) throw new IllegalArgumentException(where + field + ": expected > 0, was " + d);
+            Durations.atMostMax(where + field, d);
         }
 
         private static void codes(String where, String field, Set<Integer> codes) {

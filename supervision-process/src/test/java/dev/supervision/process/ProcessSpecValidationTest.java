@@ -59,6 +59,24 @@ class ProcessSpecValidationTest {
     }
 
     @Test
+    void durationsOverAHundredYearsAreRejectedWhereverTheyAreSet() {
+        // Timers count in nanoseconds: 300 years would overflow them at run time, and the stop would do nothing.
+        Duration tooLong = Duration.ofDays(365L * 300);
+        assertThatThrownBy(() -> ProcessSpec.builder("x").command("true").stopTimeout(tooLong).build())
+                .hasMessage("process 'x': stopTimeout: expected at most 100 years (PT876600H), was PT2628000H");
+        assertThatThrownBy(() -> ProcessSpec.builder("x").command("true").maxAge(tooLong).build())
+                .hasMessageStartingWith("process 'x': maxAge: expected at most 100 years");
+        assertThatThrownBy(() -> ProcessSpec.builder("x").command("true").heartbeat(Path.of("hb"), tooLong).build())
+                .hasMessageStartingWith("heartbeat.maxAge: expected at most 100 years");
+        assertThatThrownBy(() -> Probe.Liveness.of(Probe.tcp("localhost", 80)).withInterval(tooLong))
+                .hasMessageStartingWith("liveness.interval: expected at most 100 years");
+        assertThatThrownBy(() -> GuardSpec.builder().interval(tooLong).build())
+                .hasMessageStartingWith("guards.interval: expected at most 100 years");
+        assertThat(ProcessSpec.builder("x").command("true").stopTimeout(Duration.ofDays(36_525)).build().stopTimeout())
+                .isEqualTo(Duration.ofDays(36_525));
+    }
+
+    @Test
     void exitCodeSetsMustBeInRangeAndDisjoint() {
         assertThatThrownBy(() -> ProcessSpec.builder("x").command("true").fatalExitCodes(256).build())
                 .hasMessage("process 'x': fatalExitCodes: expected codes 0..255, was 256");
