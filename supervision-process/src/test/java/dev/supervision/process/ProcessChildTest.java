@@ -293,6 +293,25 @@ class ProcessChildTest {
     }
 
     @Test
+    void aWorkerThatDroppedTheTagIsStoppedWhenTheMainProcessExitsByItself() throws IOException {
+        // env -i: the worker runs without the SUPERVISION_* variables, as a subprocess given a fresh environment
+        // does; the tag scan cannot find it once the main process is gone, the tree's last sample can.
+        Path pidFile = dir.resolve("worker.pid");
+        Path main = script("main.sh", "env -i sleep 1000 & echo $! > " + pidFile + "\nsleep 2\nexit 1");
+        sup = Supervisor.start(tree("untagged").child(ProcessChild.spec(proc("m", main).startSeconds(Duration.ZERO)
+                        .guards(GuardSpec.builder().treeRssLimitBytes(1L << 40).interval(Duration.ofMillis(100)).build()).build())
+                .restart(Restart.TEMPORARY)).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> events.stream().anyMatch(e ->
+                e instanceof SupervisorEvent.ChildExited x && x.child().equals("m")));
+        long worker = Long.parseLong(Files.readString(pidFile).trim());
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !alive(worker));
+        } finally {
+            ProcessHandle.of(worker).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
     void twoHundredCrashRestartCyclesLeaveNoZombieThreadOrFileDescriptor() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("cycles").intensity(1_000, Duration.ofSeconds(1))

@@ -43,11 +43,16 @@ public final class MemorySampler {
      *
      * @param root     the root process
      * @param rssBytes the RSS summed over the tree, in bytes
-     * @param pids     the tree's pids, root first
+     * @param members  the tree's processes with their start times, root first
      */
-    public record TreeMemory(ProcessRef root, long rssBytes, List<Long> pids) {
+    public record TreeMemory(ProcessRef root, long rssBytes, List<ProcessRef> members) {
         public TreeMemory {
-            pids = List.copyOf(pids);
+            members = List.copyOf(members);
+        }
+
+        /** The tree's pids, root first. */
+        public List<Long> pids() {
+            return members.stream().map(ProcessRef::pid).toList();
         }
     }
 
@@ -66,7 +71,10 @@ public final class MemorySampler {
                     sum += rss(pid);
                 }
             }
-            return Optional.of(new TreeMemory(root, sum, pids));
+            List<ProcessRef> members = new ArrayList<>();
+            members.add(root);
+            for (long pid : pids.subList(1, pids.size())) ProcessScan.ref(pid).ifPresent(members::add);
+            return Optional.of(new TreeMemory(root, sum, members));
         }
         // One stat read per process gives its identity, RSS and thread count; a single-threaded process's
         // children are then one more read (no listing of its tasks).
@@ -75,7 +83,9 @@ public final class MemorySampler {
             return Optional.empty();
         }
         List<Long> pids = new ArrayList<>();
+        List<ProcessRef> members = new ArrayList<>();
         pids.add(root.pid());
+        members.add(root);
         long sum = Math.max(0, st.get().rssPages()) * PAGE_SIZE;
         byte[] buf = new byte[4096];
         List<Long> kids = children(root.pid(), st.get().threads(), buf);
@@ -89,10 +99,11 @@ public final class MemorySampler {
                 continue;
             }
             pids.add(pid);
+            members.add(new ProcessRef(pid, s.get().startTime()));
             sum += Math.max(0, s.get().rssPages()) * PAGE_SIZE;
             kids.addAll(children(pid, s.get().threads(), buf));
         }
-        return Optional.of(new TreeMemory(root, sum, pids));
+        return Optional.of(new TreeMemory(root, sum, members));
     }
 
     /** The children of {@code pid}: from its only task's file when it has one thread, else from every task's. */

@@ -366,7 +366,8 @@ final class ProcessRun implements RunningChild {
         Duration uptime = Duration.ofNanos(System.nanoTime() - launchedNanos);
         // Whatever the main process left behind (workers, grandchildren, detached ones) goes too.
         Duration grace = why instanceof Ending.Cancelled ? Duration.ZERO : spec.stopTimeout();
-        tree.sweep(spec.stopSignal(), grace)
+        TreeGuard g = guard;
+        tree.sweep(spec.stopSignal(), grace, g == null ? List.of() : g.lastMembers())
                 .handle((result, e) -> {
                     if (e != null) LOG.error("process '{}': sweeping the tree of pid {} failed", spec.id(), pid(), e);
                     else if (!result.clean()) LOG.error("process '{}': what pid {} left is not fully stopped: {}", spec.id(), pid(), result);

@@ -71,15 +71,18 @@ final class ProcessTree {
     }
 
     /**
-     * After the launched process exited and was reaped: stops whatever else still carries the tag. Only
-     * processes younger than the launched one can, so only pids above its own are read when {@link PidWrap}
-     * says that is safe (none at all when no pid was handed out since).
+     * After the launched process exited and was reaped: stops whatever else still carries the tag, and the
+     * trees of {@code lastSeen} (the members of the tree at its last sample, by pid and start time: those
+     * that dropped the tag, by a fresh environment, are found only so). Only processes younger than the
+     * launched one can carry the tag, so only pids above its own are read when {@link PidWrap} says that is
+     * safe (none at all when no pid was handed out since).
      */
-    CompletableFuture<StopResult> sweep(StopSignal signal, Duration grace) {
+    CompletableFuture<StopResult> sweep(StopSignal signal, Duration grace, List<ProcessRef> lastSeen) {
         ProcessRef ref = launched;
         long floor = ref == null ? 0 : PidWrap.floor(ref.pid(), wrapEpoch);
         long minPid = floor == 0 ? 0 : floor + 1;
-        return ProcessTimers.STOPPER.stop(List.of(), tag::equals, Signal.valueOf(signal.name()), grace, minPid);
+        List<ProcessRef> roots = lastSeen.stream().filter(p -> !p.equals(ref)).toList();
+        return ProcessTimers.STOPPER.stop(roots, tag::equals, Signal.valueOf(signal.name()), grace, minPid);
     }
 
     /**

@@ -12,15 +12,15 @@ import java.util.Optional;
  * blocks for a few file reads, plus one {@code nvidia-smi} run when a GPU limit is set, so call it from a
  * virtual thread or the child's own timer thread, not a supervisor's loop. Thread-safe.
  *
- * <p>It remembers the pids, RSS and GPU memory of the last tree it saw ({@link #lastPids()}; the crash report
- * uses them too): after a crash the root is gone
- * and its descendants cannot be found through it any more, but {@link GpuReleaseWaiter} needs them.
+ * <p>It remembers the processes, RSS and GPU memory of the last tree it saw ({@link #lastMembers()}; the crash
+ * report uses them too): after a crash the root is gone and its descendants cannot be found through it any
+ * more, but {@link GpuReleaseWaiter} needs them, and the sweep after the exit stops those that dropped the tag.
  * Without {@code nvidia-smi} the GPU limit never trips and is reported unsupported once (by {@link GpuMemory}).
  */
 public final class TreeGuard {
     private final GuardSpec spec;
     private final GpuMemory gpu;
-    private volatile List<Long> lastPids = List.of();
+    private volatile List<ProcessRef> lastMembers = List.of();
     private volatile long lastRssBytes = -1;
     private volatile long lastGpuBytes = -1;
 
@@ -40,7 +40,7 @@ public final class TreeGuard {
             return Optional.empty();
         }
         List<Long> pids = m.get().pids();
-        lastPids = pids;
+        lastMembers = m.get().members();
         lastRssBytes = m.get().rssBytes();
         if (spec.treeRssLimitBytes() > 0 && m.get().rssBytes() > spec.treeRssLimitBytes()) {
             return Optional.of(new GuardTrip(GuardTrip.Kind.RSS_LIMIT, m.get().rssBytes(), spec.treeRssLimitBytes(), pids));
@@ -67,6 +67,11 @@ public final class TreeGuard {
 
     /** The pids of the tree at the last {@link #check} that found it alive, root first; empty before. */
     public List<Long> lastPids() {
-        return lastPids;
+        return lastMembers.stream().map(ProcessRef::pid).toList();
+    }
+
+    /** The processes of the tree at the last {@link #check} that found it alive, root first; empty before. */
+    public List<ProcessRef> lastMembers() {
+        return lastMembers;
     }
 }

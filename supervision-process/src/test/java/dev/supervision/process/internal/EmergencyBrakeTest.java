@@ -44,7 +44,7 @@ class EmergencyBrakeTest {
 
         @Override
         public Optional<MemorySampler.TreeMemory> memory() {
-            return Optional.of(new MemorySampler.TreeMemory(new ProcessRef(1, 1), rss, List.of(1L)));
+            return Optional.of(new MemorySampler.TreeMemory(new ProcessRef(1, 1), rss, List.of(new ProcessRef(1, 1))));
         }
 
         @Override
