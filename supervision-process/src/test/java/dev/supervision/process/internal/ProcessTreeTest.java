@@ -31,10 +31,10 @@ class ProcessTreeTest {
         tree.aboutToLaunch();
         Process launched = pb.start();
         tree.launched(launched);
-        long pid = launched.pid();
+        ProcessRef first = tree.root().orElseThrow();
         launched.destroyForcibly().waitFor();                  // exited and reaped: its pid is free again
-        Process stranger = strangerWithPid(pid);
-        assumeTrue(stranger != null, "pid " + pid + " was not handed out again in 50 tries");
+        Process stranger = strangerWithPid(first);
+        assumeTrue(stranger != null, "pid " + first.pid() + " was not handed out again in 50 tries");
         try {
             StopResult r = tree.stop(StopSignal.TERM, Duration.ZERO).get(20, TimeUnit.SECONDS);
             assertThat(r.signalled()).isEmpty();
@@ -46,12 +46,16 @@ class ProcessTreeTest {
         }
     }
 
-    /** An untagged process that got {@code pid}, or null when other processes took it first every time. */
-    private static Process strangerWithPid(long pid) throws IOException, InterruptedException {
+    /**
+     * An untagged process that got the pid of {@code gone}, started in a later clock tick (within the same
+     * tick the two are the same process to anyone: pid and start time), or null when other processes took
+     * the pid first every time.
+     */
+    private static Process strangerWithPid(ProcessRef gone) throws IOException, InterruptedException {
         for (int attempt = 0; attempt < 50; attempt++) {
-            Files.writeString(NS_LAST_PID, Long.toString(pid - 1));
+            Files.writeString(NS_LAST_PID, Long.toString(gone.pid() - 1));
             Process p = new ProcessBuilder("sleep", "1000").start();
-            if (p.pid() == pid) return p;
+            if (p.pid() == gone.pid() && ProcessScan.startTime(p.pid()).orElse(gone.startTime()) != gone.startTime()) return p;
             p.destroyForcibly().waitFor();
         }
         return null;
