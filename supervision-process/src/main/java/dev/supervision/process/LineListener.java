@@ -17,7 +17,7 @@ package dev.supervision.process;
  * cheap.
  *
  * <p><b>Failures.</b> An exception or error thrown by the listener (a {@code StackOverflowError} from a regex
- * on a long line, say) is logged, the first with its stack trace and later ones at debug level, and the line
+ * on a long line, say) is logged, the first on each stream with its stack trace and later ones at debug level, and the line
  * goes on to the other listeners and sinks; the listener is called for the next line. Draining never stops
  * because of a listener.
  */

@@ -51,7 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Ledger {
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
-    private static final String HEADER = "# supervision process ledger, format 1:"
+    private static final String HEADER = "# supervision process ledger, format 2:"
             + " '+ pid startTime incarnation run child bootId crc32' (launched), '- pid startTime crc32' (dead)\n";
     /**
      * This boot's id ({@code /proc/sys/kernel/random/boot_id}), or {@code -} where there is none. A start time
@@ -314,8 +314,8 @@ public final class Ledger {
             if (f[0].equals("+") && (f.length == 6 || f.length == 7)) {
                 ProcessRef p = new ProcessRef(Long.parseLong(f[1]), Long.parseLong(f[2]));
                 // Written before a reboot: its pid and start time may now match an unrelated process. (Six
-                // fields: written without a boot id, taken as this boot's.)
-                if (f.length == 7 && !f[6].equals(BOOT) && !BOOT.equals("-")) {
+                // fields, format 1, or a boot id of "-", unknown to the writer: taken as this boot's.)
+                if (f.length == 7 && !f[6].equals(BOOT) && !BOOT.equals("-") && !f[6].equals("-")) {
                     earlierBoot++;
                     deadRecords++;
                     return true;

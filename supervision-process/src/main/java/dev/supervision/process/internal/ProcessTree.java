@@ -81,7 +81,8 @@ final class ProcessTree {
         ProcessRef ref = launched;
         long floor = ref == null ? 0 : PidWrap.floor(ref.pid(), wrapEpoch);
         long minPid = floor == 0 ? 0 : floor + 1;
-        List<ProcessRef> roots = lastSeen.stream().filter(p -> !p.equals(ref)).toList();
+        // Only those still alive (one stat each): usually none, and then the sweep keeps its fast path.
+        List<ProcessRef> roots = lastSeen.stream().filter(p -> !p.equals(ref) && ProcessScan.isAlive(p)).toList();
         return ProcessTimers.STOPPER.stop(roots, tag::equals, Signal.valueOf(signal.name()), grace, minPid);
     }
 

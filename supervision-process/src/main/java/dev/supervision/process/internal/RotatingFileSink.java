@@ -92,11 +92,12 @@ final class RotatingFileSink implements LineConsumer {
             // Deleted by hand or by a log cleaner meanwhile (what was written since is gone with it): then
             // there is nothing to keep, and the sink goes on with a new file rather than failing for good.
             if (Files.exists(file)) Files.move(file, rotated(1), StandardCopyOption.REPLACE_EXISTING);
+            out = null;
+            open();
         } else {
-            Files.deleteIfExists(file);
+            out = new FileOutputStream(file.toFile(), false);     // truncated in place (created if deleted)
+            size = 0;
         }
-        out = null;
-        open();
     }
 
     private Path rotated(int i) {

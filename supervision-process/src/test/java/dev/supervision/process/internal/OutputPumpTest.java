@@ -313,12 +313,15 @@ class OutputPumpTest {
     }
 
     @Test
-    void aRotatingFileKeepingNoneStartsOverInPlace() throws Exception {
+    void aRotatingFileKeepingNoneIsTruncatedInPlace() throws Exception {
         Path log = dir.resolve("child.log");
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 0)).maxLineLength(64).build();
+        Files.writeString(log, "");
+        Object inode = Files.getAttribute(log, "unix:ino");
         drain(bash("for i in $(seq 1 2000); do printf 'line %015d\\n' $i; done"), spec);
 
         assertThat(Files.exists(dir.resolve("child.log.1"))).isFalse();
+        assertThat(Files.getAttribute(log, "unix:ino")).as("the same file, truncated").isEqualTo(inode);
         assertThat(Files.size(log)).isBetween(1L, 2048L);
         List<String> kept = Files.readAllLines(log);
         assertThat(kept).containsExactlyElementsOf(IntStream.rangeClosed(2001 - kept.size(), 2000)
