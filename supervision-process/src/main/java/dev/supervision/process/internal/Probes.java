@@ -20,9 +20,14 @@ final class Probes {
 
     private Probes() {}
 
-    /** The outcome of one attempt: {@code null} when it passed, else why not. */
+    /**
+     * The outcome of one attempt: {@code null} when it passed, else why not. It arrives within {@code timeout}
+     * whatever the probe does ("timed out after ..."); what the attempt still holds is released off the
+     * caller's thread.
+     */
     static CompletableFuture<String> attempt(Probe probe, Duration timeout) {
         CompletableFuture<String> result = new CompletableFuture<>();
+        result.completeOnTimeout("timed out after " + timeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
         Thread.ofVirtual().name("supervision-probe").start(() -> {
             try {
                 result.complete(run(probe, timeout));
@@ -46,12 +51,13 @@ final class Probes {
                 c.setReadTimeout(millis);
                 c.setUseCaches(false);
                 c.setInstanceFollowRedirects(false);
-                // The read timeout is per read: a server trickling its headers or body would hold the probe
-                // (and the next ones) for ever, so the whole attempt is cut off at the timeout too.
+                // The read timeout is per read: a server trickling its headers or body would hold this thread
+                // for ever, so the connection is closed at the timeout too. Not on the timer thread: a close
+                // waits for the stream's lock, which the reading thread holds while it waits for a byte.
                 AtomicBoolean late = new AtomicBoolean();
                 ScheduledFuture<?> deadline = ProcessTimers.after(timeout, () -> {
                     late.set(true);
-                    c.disconnect();
+                    Thread.ofPlatform().daemon().name("supervision-probe-close").start(c::disconnect);
                 });
                 try {
                     int status = c.getResponseCode();

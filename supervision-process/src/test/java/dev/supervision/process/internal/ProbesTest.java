@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,25 +78,30 @@ class ProbesTest {
 
     @Test
     void anHttpProbeIsCutOffAtItsTimeoutWhileTheBodyTricklesIn() throws Exception {
-        // A real server written for this test: 200 with a long body, one byte every 100 ms (each read is
-        // quicker than the probe's timeout, the whole body far slower).
+        // A real server written for this test: 200 with a long body, one byte every 2 s (each read is quicker
+        // than the probe's 3 s timeout, the whole body far slower).
         try (ServerSocket trickler = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Thread serving = Thread.ofVirtual().start(() -> {
                 try (Socket s = trickler.accept(); OutputStream out = s.getOutputStream()) {
                     s.getInputStream().read(new byte[4096]);
-                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    for (int i = 0; i < 100_000; i++) {
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 1000; i++) {
                         out.write('x');
                         out.flush();
-                        Thread.sleep(100);
+                        Thread.sleep(2000);
                     }
                 } catch (IOException | InterruptedException closed) {
                     // the probe hung up: done
                 }
             });
             String outcome = Probes.attempt(Probe.http("http://127.0.0.1:" + trickler.getLocalPort() + "/health", "ready"),
-                    Duration.ofMillis(500)).get(10, TimeUnit.SECONDS);
-            assertThat(outcome).isEqualTo("timed out after PT0.5S");
+                    Duration.ofSeconds(3)).get(10, TimeUnit.SECONDS);
+            assertThat(outcome).isEqualTo("timed out after PT3S");
+            // Closing the connection waits for the reading thread's current read (here up to a second more);
+            // the timer thread that every probe, check and stop of the JVM shares must not be the one waiting.
+            CompletableFuture<Void> timerRan = new CompletableFuture<>();
+            ProcessTimers.after(Duration.ZERO, () -> timerRan.complete(null));
+            timerRan.get(500, TimeUnit.MILLISECONDS);
             serving.interrupt();
         }
     }
