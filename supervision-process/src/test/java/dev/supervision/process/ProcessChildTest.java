@@ -312,6 +312,27 @@ class ProcessChildTest {
     }
 
     @Test
+    void theCrashReportHasTheUnfinishedLastLineWhenAStrangerHoldsThePipe() throws IOException {
+        // A detached process without the tag, started after the launch's memory sample, keeps stdout open: the
+        // output is abandoned after the drain wait, and the last words (no line end) must still be in the report.
+        Path holderPid = dir.resolve("holder.pid");
+        Path main = script("main.sh", "sleep 0.5\n( setsid env -i sleep 1000 & echo $! > " + holderPid + " )\n"
+                + "printf 'first\\nlast words'\nexit 3");
+        sup = Supervisor.start(tree("lastwords").child(ProcessChild.spec(proc("m", main).startSeconds(Duration.ZERO).build())
+                .restart(Restart.TEMPORARY)).build());
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> events.stream().anyMatch(e ->
+                    e instanceof SupervisorEvent.ChildExited x && x.child().equals("m")));
+            ExitReason.Failure f = (ExitReason.Failure) events.stream().filter(e -> e instanceof SupervisorEvent.ChildExited)
+                    .map(e -> ((SupervisorEvent.ChildExited) e).reason()).findFirst().orElseThrow();
+            assertThat(((ProcessCrash) f.cause()).lastLines()).anySatisfy(l -> assertThat(l).endsWith("last words"));
+        } finally {
+            long holder = Long.parseLong(Files.readString(holderPid).trim());
+            ProcessHandle.of(holder).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
     void twoHundredCrashRestartCyclesLeaveNoZombieThreadOrFileDescriptor() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("cycles").intensity(1_000, Duration.ofSeconds(1))

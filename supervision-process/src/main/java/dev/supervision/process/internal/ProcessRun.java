@@ -54,6 +54,8 @@ final class ProcessRun implements RunningChild {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRun.class);
     /** How long the end waits for the output readers to reach EOF, so that the tail is complete. */
     private static final Duration DRAIN_WAIT = Duration.ofSeconds(2);
+    /** After abandoning the output, how long its readers get to hand on what they hold. */
+    private static final Duration ABANDON_WAIT = Duration.ofMillis(200);
 
     /** Why this incarnation is ending, when it did not simply exit by itself. */
     private sealed interface Ending {
@@ -377,6 +379,14 @@ final class ProcessRun implements RunningChild {
                 .thenCompose(v -> stopping.get() == null ? CompletableFuture.completedFuture(null) : stopping.get())
                 .thenCompose(v -> output.completion().exceptionally(e -> null)
                         .completeOnTimeout(null, DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .thenCompose(v -> {
+                    if (output.completion().isDone()) return CompletableFuture.completedFuture(null);
+                    // Held open past the drain wait by a stranger: given up on, and a moment for the readers
+                    // to hand on what they hold (an unfinished last line) before the tail is read.
+                    output.abandon();
+                    return output.completion().exceptionally(e -> null)
+                            .completeOnTimeout(null, ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                })
                 .whenCompleteAsync((v, e) -> {
                     try {
                         finish(code, uptime, why);
@@ -392,7 +402,6 @@ final class ProcessRun implements RunningChild {
 
     private void finish(int code, Duration uptime, Ending why) {
         tree.forget();
-        if (!output.completion().isDone()) output.abandon();     // held open past the drain wait by a stranger
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         ExitStatus status = new ExitStatus(code);
         if (!ready && why == null) {
