@@ -73,7 +73,10 @@ public record SupervisorSpec(String name, Strategy strategy, int intensity, Dura
 
         public Builder scheduler(Scheduler scheduler) { this.scheduler = scheduler; return this; }
 
-        /** Whether a root supervisor registers a JVM shutdown hook that stops it (default true). */
+        /**
+         * Whether a root supervisor registers a JVM shutdown hook that stops it (default true); registered
+         * before the first child starts, so that a JVM stopped during a slow start stops what it started.
+         */
         public Builder shutdownHook(boolean enabled) { this.shutdownHook = enabled; return this; }
 
         public SupervisorSpec build() {

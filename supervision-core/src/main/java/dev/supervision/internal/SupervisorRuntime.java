@@ -218,10 +218,12 @@ public final class SupervisorRuntime implements Supervisor {
             byId.put(c.id(), e);
         }
         opRunning = true;
+        // Before the first start: a JVM told to stop while a child is still starting (a model loading for
+        // minutes) must stop what was started, and the start in progress.
+        if (hook) registerHook();
         startInOrder(new ArrayList<>(children), 0).whenComplete((failed, err) -> {
             opRunning = false;
             if (failed == null) {
-                if (hook) registerHook();
                 started.complete(this);
                 pump();
                 return;

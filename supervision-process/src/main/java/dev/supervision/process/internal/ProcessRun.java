@@ -140,7 +140,9 @@ final class ProcessRun implements RunningChild {
         process.onExit().whenComplete((p, e) -> onMainExit());
         startResult.whenComplete((v, e) -> {
             if (startResult.isCancelled() && ending.compareAndSet(null, new Ending.Cancelled())) {
-                endTree(Duration.ZERO);          // the supervisor gave up on this start (start timeout, stop)
+                // The supervisor gave up on this start (start timeout, stop, the JVM going down): the starter
+                // killed the tree on the cancelling thread already; this sweep makes sure.
+                endTree(Duration.ZERO);
             }
         });
         switch (spec.readiness().orElse(null)) {

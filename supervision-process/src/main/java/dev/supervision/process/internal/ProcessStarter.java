@@ -21,6 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +42,8 @@ public final class ProcessStarter implements ChildStarter {
     private static final ConcurrentMap<List<Object>, CrashHistory> HISTORIES = new ConcurrentHashMap<>();
     /** The pause between two GPU readings while a dead tree's memory is awaited. */
     private static final Duration GPU_POLL = Duration.ofMillis(250);
+    /** How long a cancel waits for the killed process of a start given up on (see {@link #killGivenUp}). */
+    private static final Duration GIVEN_UP_WAIT = Duration.ofSeconds(1);
 
     private final ProcessSpec spec;
     private volatile LaunchPlan plan;
@@ -49,7 +55,7 @@ public final class ProcessStarter implements ChildStarter {
 
     @Override
     public CompletionStage<RunningChild> start(ChildContext ctx) {
-        CompletableFuture<RunningChild> result = new CompletableFuture<>();
+        Launching result = new Launching();
         Thread.ofVirtual().name("supervision-launch-" + spec.id()).start(() -> {
             try {
                 Orphans.cleanOnce(spec.stateDirectory(), ctx.supervisor(), notice -> ctx.notify(notice));
@@ -66,11 +72,23 @@ public final class ProcessStarter implements ChildStarter {
                 tree.tag(env);
                 pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 spec.workingDirectory().ifPresent(d -> pb.directory(d.toFile()));
-                if (result.isDone()) return;               // cancelled before the launch
-                tree.aboutToLaunch();
-                Process process = Launch.start(pb);
+                Process process;
+                result.lock.lock();
                 try {
+                    if (result.isDone()) return;               // cancelled before the launch
+                    tree.aboutToLaunch();
+                    process = Launch.start(pb);
                     tree.launched(process);
+                    // Given up on from now on (a start timeout, a stop, the JVM going down): the tree is killed
+                    // at once, on the thread that cancels, which waited for this launch (see Launching).
+                    Process launched = process;
+                    result.whenComplete((v, e) -> {
+                        if (result.isCancelled()) killGivenUp(tree, launched);
+                    });
+                } finally {
+                    result.lock.unlock();
+                }
+                try {
                     ctx.notify(new ProcessEvent.Launched(process.pid(), next.argv()));
                     new ProcessRun(spec, ctx, process, tree, result, this).begin();
                 } catch (Throwable t) {
@@ -93,6 +111,44 @@ public final class ProcessStarter implements ChildStarter {
             in.close();
         } catch (IOException e) {
             LOG.debug("closing an output stream of a process that failed to start failed", e);
+        }
+    }
+
+    /**
+     * Kills the tree of a start the supervisor gave up on, on the cancelling thread. The launched process
+     * dies within moments of the SIGKILL (at most {@link #GIVEN_UP_WAIT} is waited for); then its ledger entry
+     * goes too, so that nothing of this start writes to the state directory after the supervisor's stop
+     * returned. The run's own end (the sweep, the exit) follows as usual.
+     */
+    private static void killGivenUp(ProcessTree tree, Process process) {
+        tree.killNow();
+        try {
+            process.onExit().get(GIVEN_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            tree.forget();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException stillThere) {
+            LOG.warn("pid {} of a start given up on did not die within {} of SIGKILL; its end is awaited as usual",
+                    process.pid(), GIVEN_UP_WAIT);
+        }
+    }
+
+    /**
+     * A start's result. Cancelling it (the supervisor giving up on the start) waits for a launch in progress,
+     * so that what the launch started is killed by the cancel itself, before the supervisor's stop returns —
+     * when the JVM is going down, there is no later.
+     */
+    private static final class Launching extends CompletableFuture<RunningChild> {
+        final ReentrantLock lock = new ReentrantLock();
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            lock.lock();
+            try {
+                return super.cancel(mayInterruptIfRunning);
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

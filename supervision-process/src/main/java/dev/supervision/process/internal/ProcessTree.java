@@ -70,6 +70,12 @@ final class ProcessTree {
         return ProcessTimers.STOPPER.stop(ref == null ? List.of() : List.of(ref), tag::equals, Signal.valueOf(signal.name()), grace);
     }
 
+    /** SIGKILLs the whole tree at once, on the calling thread (see {@link TreeStopper#killNow}). */
+    void killNow() {
+        ProcessRef ref = launched;
+        TreeStopper.killNow(ref == null ? List.of() : List.of(ref), tag::equals);
+    }
+
     /**
      * After the launched process exited and was reaped: stops whatever else still carries the tag, and the
      * trees of {@code lastSeen} (the members of the tree at its last sample, by pid and start time: those

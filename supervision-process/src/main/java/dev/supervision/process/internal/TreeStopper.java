@@ -128,6 +128,16 @@ public final class TreeStopper {
         return result;
     }
 
+    /**
+     * Sends SIGKILL at once, on the calling thread, to the trees of {@code roots} and to every process whose
+     * tag matches {@code tagged} (start times checked before each signal): for a stop that must be delivered
+     * before the caller returns, as when the JVM may be going down. Waits for nothing; follow it with
+     * {@link #stop} to make sure.
+     */
+    static void killNow(Collection<ProcessRef> roots, Predicate<ProcessTag> tagged) {
+        deliver(Signal.KILL, remaining(roots, tagged, 0), new ArrayList<>());
+    }
+
     private StopResult run(List<ProcessRef> roots, Predicate<ProcessTag> tagged, Signal signal, Duration stopTimeout, long minPid) {
         long start = System.nanoTime();
         long deadline = start + stopTimeout.toNanos();

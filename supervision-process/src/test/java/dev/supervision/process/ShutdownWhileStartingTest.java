@@ -1,0 +1,59 @@
+package dev.supervision.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.supervision.process.internal.LeftoverProcessCheck;
+import dev.supervision.process.internal.ProcessRef;
+import dev.supervision.process.internal.ProcessScan;
+import dev.supervision.process.internal.TestProcesses;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A JVM stopped with SIGTERM (Ctrl-C, systemd, Docker) while its tree's first child is still starting: the
+ * shutdown hook is already there, and the starting process tree goes with the JVM.
+ */
+@ExtendWith(LeftoverProcessCheck.class)
+class ShutdownWhileStartingTest {
+    @TempDir Path dir;
+
+    @Test
+    void sigtermWhileTheFirstChildIsStillStartingLeavesNoProcess() throws Exception {
+        String tree = TestProcesses.tree("stopped-starting");
+        Path script = dir.resolve("loading.sh");
+        Files.writeString(script, "sleep 300 &\nexec sleep 300\n");
+        Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp", classPath(),
+                StartingTreeMain.class.getName(), dir.resolve("state").toString(), tree, script.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("jvm.log").toFile()).start();
+        try {
+            List<ProcessRef> loading = await().atMost(Duration.ofSeconds(30)).until(() -> tagged(tree), l -> l.size() == 2);
+            jvm.destroy();                                                          // SIGTERM: the shutdown hooks run
+            assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> loading.stream().noneMatch(ProcessScan::isAlive));
+            assertThat(tagged(tree)).isEmpty();
+        } finally {
+            jvm.destroyForcibly();
+            ProcessScan.scan(t -> t.tree().equals(tree))
+                    .forEach(t -> ProcessHandle.of(t.process().pid()).ifPresent(ProcessHandle::destroyForcibly));
+        }
+    }
+
+    private static List<ProcessRef> tagged(String tree) {
+        return ProcessScan.scan(t -> t.tree().equals(tree)).stream().map(ProcessScan.TaggedProcess::process).toList();
+    }
+
+    /** Everything this JVM runs with; surefire puts the modules on the module path. */
+    private static String classPath() {
+        String modules = System.getProperty("jdk.module.path", "");
+        String classes = System.getProperty("java.class.path", "");
+        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + File.pathSeparator + classes;
+    }
+}
