@@ -268,8 +268,13 @@ public final class ProcessScan {
         return out;
     }
 
+    /**
+     * Whether the process still runs: not dead, and not a zombie — except a thread-group leader that exited
+     * (with {@code pthread_exit}) while other threads of the process run on, which {@code /proc} shows as a
+     * zombie with more than one thread: that process lives, and a signal still reaches all of it.
+     */
     static boolean running(Stat st) {
-        return st.state() != 'Z' && st.state() != 'X';
+        return st.state() != 'X' && (st.state() != 'Z' || st.threads() > 1);
     }
 
     /** Whether a sweep from {@code minPid} reads pids one by one (few handed out since) rather than listing {@code /proc}. */

@@ -141,10 +141,30 @@ public record ProcessTag(String tree, String child, long incarnation, String run
                 LockSupport.parkNanos(EMPTY_RETRY_NANOS);
                 environ = Files.readAllBytes(path);
             }
-            return parse(environ);
+            return environ.length == 0 ? fromOtherThread(pid) : parse(environ);
         } catch (IOException | SecurityException e) {
-            return Optional.empty();
+            return fromOtherThread(pid);
         }
+    }
+
+    /**
+     * The tag as another thread of the process sees it: for a process whose leader thread exited while the
+     * others run on ({@code /proc/<pid>/environ} then fails, the leader's memory being gone), the same
+     * environment is readable through any live thread. Empty for a process with no other thread.
+     */
+    private static Optional<ProcessTag> fromOtherThread(long pid) {
+        String[] tids = Path.of("/proc", Long.toString(pid), "task").toFile().list();
+        if (tids == null) return Optional.empty();
+        for (String tid : tids) {
+            if (tid.equals(Long.toString(pid))) continue;
+            try {
+                byte[] environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "task", tid, "environ"));
+                if (environ.length > 0) return parse(environ);
+            } catch (IOException | SecurityException gone) {
+                // that thread ended meanwhile: try the next
+            }
+        }
+        return Optional.empty();
     }
 
     /** Parses NUL-separated {@code NAME=value} entries; empty unless all four variables are present and valid. */

@@ -8,6 +8,7 @@ import static dev.supervision.process.internal.TestProcesses.tagged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -51,6 +52,28 @@ class TreeStopperTest {
     void shutDown() throws InterruptedException {
         scheduler.shutdownNow();
         assertThat(scheduler.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aProcessWhoseLeaderThreadExitedIsStillFoundAndStopped() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 to end its main thread alone");
+        ProcessTag tag = ProcessTag.of(TestProcesses.tree("leader-exited"), "c", 1);
+        // The main thread ends with pthread_exit while another thread runs on: /proc shows the process as a
+        // zombie with two threads, and its environ only through the live thread.
+        Path py = dir.resolve("leader_exits.py");
+        Files.writeString(py, "import ctypes, threading, time\n"
+                + "threading.Thread(target=time.sleep, args=(300,)).start()\n"
+                + "ctypes.CDLL(None).pthread_exit(None)\n");
+        Process p = launch(tag, script(dir, "leader.sh", "exec /usr/bin/python3 " + py));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessScan.stat(p.pid()).map(st -> st.state() == 'Z').orElse(false));
+        ProcessRef ref = ProcessScan.ref(p.pid()).orElseThrow(() -> new AssertionError("taken for dead"));
+
+        assertThat(tagged(tag.tree())).containsExactly(ref);
+        StopResult r = stopTree(stopper, p, Signal.TERM, Duration.ofSeconds(5), tag).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(r.signalled()).contains(ref);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(tagged(tag.tree())).isEmpty();
     }
 
     @Test
