@@ -302,11 +302,11 @@ final class ProcessRun implements RunningChild {
                         + " (silenceTimeout " + silence + ")");
             }
         })));
-        // The file is read on a virtual thread: on a hung network file system that blocks, and the timer
-        // thread runs every probe, hang check and stop of this JVM.
+        // The file is read off the timer thread (which runs every probe, hang check and stop of this JVM): on
+        // a hung network file system the read blocks.
         spec.heartbeat().ifPresent(hb -> addTimer(ProcessTimers.every(checkPeriod(hb.maxAge()), checkPeriod(hb.maxAge()), () -> {
             if (ending.get() != null || !heartbeatInFlight.compareAndSet(false, true)) return;
-            Thread.ofVirtual().name("supervision-heartbeat-" + spec.id()).start(() -> {
+            ProcessTimers.FILE_CHECKS.execute(() -> {
                 try {
                     checkHeartbeat(hb);
                 } finally {

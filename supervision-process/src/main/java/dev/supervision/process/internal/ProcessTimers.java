@@ -1,6 +1,8 @@
 package dev.supervision.process.internal;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,17 @@ final class ProcessTimers {
     static {
         TIMER.setRemoveOnCancelPolicy(true);
     }
+
+    /**
+     * Runs file-system checks that may block for long (a heartbeat file on a hung network file system) on
+     * platform daemon threads, created as needed and ended after a minute idle: neither the timer thread
+     * nor a virtual thread's carrier (a {@code stat} does not unmount it) is held meanwhile.
+     */
+    static final ExecutorService FILE_CHECKS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(null, r, "supervision-file-check", 256 * 1024);
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Stops process trees for every process child; polls on the timer thread. */
     static final TreeStopper STOPPER = new TreeStopper(TIMER);
