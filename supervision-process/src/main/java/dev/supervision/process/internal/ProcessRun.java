@@ -109,6 +109,8 @@ final class ProcessRun implements RunningChild {
     private volatile Runnable stopSampling = () -> {};
     private final AtomicBoolean guardInFlight = new AtomicBoolean();
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+    /** Set when the supervisor asked this run to stop ({@link #requestStop}, {@link #kill}): it then waits for the exit. */
+    private volatile boolean stopAsked;
     /** Leaves the host memory floor's brake; a no-op without one. */
     private volatile Runnable leaveBrake = () -> {};
 
@@ -357,7 +359,25 @@ final class ProcessRun implements RunningChild {
                 ctx.notify(new ProcessEvent.StopEscalated(result.killed().stream().map(ProcessRef::pid).toList(), grace));
             }
             reported.complete(null);
+            if (result != null && stopAsked && tree.root().filter(result.survivors()::contains).isPresent()) abandon(result);
         });
+    }
+
+    /**
+     * The launched process survived every SIGKILL round of a stop the supervisor asked for: it sleeps
+     * uninterruptibly (a hung GPU driver or file system), its exit may never come, and the supervisor's stop
+     * (a JVM shutdown too) would wait for it for ever. Reported as ended now, as abandoned, with an error in
+     * the log; its ledger entry stays, so that a later start stops it should it ever wake up (its own exit,
+     * if it comes, is then reported to nobody).
+     */
+    private void abandon(StopResult result) {
+        String detail = "pid " + pid() + " is still alive after " + TreeStopper.KILL_ROUNDS
+                + " SIGKILL rounds (uninterruptible sleep?): abandoned, no longer supervised; " + result.problems();
+        LOG.error("process '{}': {}", spec.id(), detail);
+        stopSampling.run();
+        leaveBrake.run();
+        startResult.completeExceptionally(new IllegalStateException(detail));
+        exit.complete(new ExitReason.Shutdown("abandoned: " + detail));
     }
 
     private void onMainExit() {
@@ -558,11 +578,14 @@ final class ProcessRun implements RunningChild {
 
     @Override
     public void requestStop() {
+        stopAsked = true;
         if (ending.compareAndSet(null, new Ending.Requested())) endTree(spec.stopTimeout());
     }
 
+    /** True: the exit is reported once the tree is dead, or abandoned when its main process cannot die (see {@link #abandon}). */
     @Override
     public boolean kill() {
+        stopAsked = true;
         ending.compareAndSet(null, new Ending.Requested());
         endTree(Duration.ZERO);
         return true;
