@@ -22,10 +22,11 @@ final class Probes {
 
     /**
      * The outcome of one attempt: {@code null} when it passed, else why not. It arrives within {@code timeout}
-     * whatever the probe does ("timed out after ..."); what the attempt still holds is released off the
-     * caller's thread.
+     * whatever the probe does ("timed out after ..."), while the attempt's thread may stay blocked longer (a
+     * file on a hung network file system): {@code threadEnded} runs when it returns, and a caller starts no
+     * new attempt before, so that stuck attempts never pile up.
      */
-    static CompletableFuture<String> attempt(Probe probe, Duration timeout) {
+    static CompletableFuture<String> attempt(Probe probe, Duration timeout, Runnable threadEnded) {
         CompletableFuture<String> result = new CompletableFuture<>();
         result.completeOnTimeout("timed out after " + timeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
         Thread.ofVirtual().name("supervision-probe").start(() -> {
@@ -37,6 +38,8 @@ final class Probes {
                 result.complete("interrupted");
             } catch (RuntimeException e) {
                 result.complete(e.toString());
+            } finally {
+                threadEnded.run();
             }
         });
         return result;

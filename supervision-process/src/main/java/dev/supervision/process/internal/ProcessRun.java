@@ -111,6 +111,8 @@ final class ProcessRun implements RunningChild {
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
     /** Set when the supervisor asked this run to stop ({@link #requestStop}, {@link #kill}): it then waits for the exit. */
     private volatile boolean stopAsked;
+    /** Set when the exit was reported without the process having exited (see {@link #abandon}). */
+    private volatile boolean abandoned;
     /** Leaves the host memory floor's brake; a no-op without one. */
     private volatile Runnable leaveBrake = () -> {};
 
@@ -153,8 +155,7 @@ final class ProcessRun implements RunningChild {
             case Probe.LogLine l -> { /* matched in onLine */ }
             case Probe polled -> addTimer(ProcessTimers.every(Duration.ZERO, spec.readinessInterval(), () -> {
                 if (ready || ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
-                Probes.attempt(polled, spec.probeTimeout()).whenComplete((failure, e) -> {
-                    probeInFlight.set(false);
+                Probes.attempt(polled, spec.probeTimeout(), () -> probeInFlight.set(false)).whenComplete((failure, e) -> {
                     if (failure == null) becomeReady(polled.describe());
                 });
             }));
@@ -283,8 +284,7 @@ final class ProcessRun implements RunningChild {
         })));
         spec.liveness().ifPresent(l -> addTimer(ProcessTimers.every(l.initialDelay(), l.interval(), () -> {
             if (ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
-            Probes.attempt(l.probe(), l.timeout()).whenComplete((failure, e) -> {
-                probeInFlight.set(false);
+            Probes.attempt(l.probe(), l.timeout(), () -> probeInFlight.set(false)).whenComplete((failure, e) -> {
                 if (failure == null) {
                     livenessFailures.set(0);
                     return;
@@ -374,15 +374,20 @@ final class ProcessRun implements RunningChild {
         String detail = "pid " + pid() + " is still alive after " + TreeStopper.KILL_ROUNDS
                 + " SIGKILL rounds (uninterruptible sleep?): abandoned, no longer supervised; " + result.problems();
         LOG.error("process '{}': {}", spec.id(), detail);
+        abandoned = true;
         stopSampling.run();
         leaveBrake.run();
+        TreeGuard g = guard;
+        owner.ended(Optional.empty(), CrashAction.restart(), g == null ? List.of() : g.lastPids());
         startResult.completeExceptionally(new IllegalStateException(detail));
         exit.complete(new ExitReason.Shutdown("abandoned: " + detail));
     }
 
     private void onMainExit() {
-        // Ending first: a timer added from now on cancels itself (see addTimer).
-        Ending why = ending.compareAndExchange(null, new Ending.Exited());     // null: it exited by itself
+        // Ending first: a timer added from now on cancels itself (see addTimer). A start given up on whose
+        // process the starter killed before this run could see the cancel is that, not a crash.
+        Ending witness = ending.compareAndExchange(null, new Ending.Exited());
+        Ending why = witness == null && startResult.isCancelled() ? new Ending.Cancelled() : witness;     // null: it exited by itself
         cancelTimers();
         stopSampling.run();
         leaveBrake.run();
@@ -424,6 +429,7 @@ final class ProcessRun implements RunningChild {
 
     private void finish(int code, Duration uptime, Ending why) {
         tree.forget();
+        if (abandoned) return;                // reported already (see abandon); the supervisor has moved on
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         ExitStatus status = new ExitStatus(code);
         if (!ready && why == null) {

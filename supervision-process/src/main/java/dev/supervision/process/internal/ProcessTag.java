@@ -2,6 +2,7 @@ package dev.supervision.process.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -142,8 +143,10 @@ public record ProcessTag(String tree, String child, long incarnation, String run
                 environ = Files.readAllBytes(path);
             }
             return environ.length == 0 ? fromOtherThread(pid) : parse(environ);
-        } catch (IOException | SecurityException e) {
-            return fromOtherThread(pid);
+        } catch (AccessDeniedException | SecurityException notOurs) {
+            return Optional.empty();                   // another user's: its threads are not readable either
+        } catch (IOException e) {
+            return fromOtherThread(pid);               // "No such process": gone, or a leader that exited alone
         }
     }
 

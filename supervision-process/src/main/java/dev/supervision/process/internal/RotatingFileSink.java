@@ -4,7 +4,6 @@ import dev.supervision.process.OutputSink;
 import dev.supervision.process.Stream;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,7 +25,7 @@ final class RotatingFileSink implements LineConsumer {
     private final int keep;
     private final byte[] buffer = new byte[64 * 1024];
     private int buffered;
-    private OutputStream out;
+    private FileOutputStream out;
     private long size;
     private boolean failed;
 
@@ -82,6 +81,13 @@ final class RotatingFileSink implements LineConsumer {
     }
 
     private void rotate() throws IOException {
+        if (keep == 0 && Files.exists(file)) {
+            // In place, the descriptor still appending: a symlink, the file's owner, a tail -f stay, and a
+            // truncation from outside (copytruncate) never leaves a hole of NUL bytes.
+            out.getChannel().truncate(0);
+            size = 0;
+            return;
+        }
         out.close();
         if (keep > 0) {
             Files.deleteIfExists(rotated(keep));
@@ -92,12 +98,9 @@ final class RotatingFileSink implements LineConsumer {
             // Deleted by hand or by a log cleaner meanwhile (what was written since is gone with it): then
             // there is nothing to keep, and the sink goes on with a new file rather than failing for good.
             if (Files.exists(file)) Files.move(file, rotated(1), StandardCopyOption.REPLACE_EXISTING);
-            out = null;
-            open();
-        } else {
-            out = new FileOutputStream(file.toFile(), false);     // truncated in place (created if deleted)
-            size = 0;
         }
+        out = null;
+        open();
     }
 
     private Path rotated(int i) {

@@ -329,6 +329,32 @@ class OutputPumpTest {
     }
 
     @Test
+    void aRotatingFileKeepingNoneTruncatedFromOutsideGetsNoHoleOfNulBytes() throws Exception {
+        Path log = dir.resolve("child.log");
+        Path go = dir.resolve("go");
+        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 0)).maxLineLength(64).build();
+        AtomicLong lines = new AtomicLong();
+        // 200 lines (two rotations at least), then, once the file was truncated from outside as logrotate's
+        // copytruncate does, 20 more (no rotation: a hole would stay).
+        Process p = bash("for i in $(seq 1 200); do printf 'line %015d\\n' $i; done; "
+                + "while [ ! -e " + go + " ]; do sleep 0.01; done; "
+                + "for i in $(seq 201 220); do printf 'line %015d\\n' $i; done");
+        OutputPump pump = OutputPump.start("test", p, spec, List.of((stream, line) -> lines.incrementAndGet()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.get() == 200);
+        try (var ch = java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
+        Files.writeString(go, "");
+        pump.completion().get(1, TimeUnit.MINUTES);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+
+        byte[] bytes = Files.readAllBytes(log);
+        assertThat(bytes).isNotEmpty().doesNotContain((byte) 0);
+        assertThat(new String(bytes, StandardCharsets.US_ASCII)).startsWith(String.format("line %015d%n", 201))
+                .endsWith(String.format("line %015d%n", 220));
+    }
+
+    @Test
     void aRotatingFileDeletedByHandIsStartedAfreshAtTheNextRotation() throws Exception {
         Path log = dir.resolve("logs/child.log");
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 2)).maxLineLength(64).build();

@@ -34,12 +34,17 @@ class ProbesTest {
         Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
         server = new ProcessBuilder(java.resolveSibling("jwebserver").toString(), "-b", "127.0.0.1", "-p", String.valueOf(port),
                 "-d", www.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        await().atMost(Duration.ofSeconds(20)).until(() -> Probes.attempt(Probe.tcp("127.0.0.1", port), TIMEOUT).join() == null);
+        await().atMost(Duration.ofSeconds(20)).until(() -> attempt(Probe.tcp("127.0.0.1", port), TIMEOUT).join() == null);
     }
 
     @AfterAll
     static void stopJwebserver() throws InterruptedException {
         server.destroyForcibly().waitFor();
+    }
+
+    /** One attempt, its thread's end not awaited. */
+    private static CompletableFuture<String> attempt(Probe probe, Duration timeout) {
+        return Probes.attempt(probe, timeout, () -> { });
     }
 
     static int freePort() throws IOException {
@@ -50,30 +55,30 @@ class ProbesTest {
 
     @Test
     void httpProbePassesOn2xxAndFailsNamingTheStatus() {
-        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/health"), TIMEOUT).join()).isNull();
-        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/missing"), TIMEOUT).join()).isEqualTo("HTTP status 404");
+        assertThat(attempt(Probe.http("http://127.0.0.1:" + port + "/health"), TIMEOUT).join()).isNull();
+        assertThat(attempt(Probe.http("http://127.0.0.1:" + port + "/missing"), TIMEOUT).join()).isEqualTo("HTTP status 404");
     }
 
     @Test
     void httpProbeChecksTheBodyWhenAsked() {
-        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/health", "\"status\":\"ok\""), TIMEOUT).join()).isNull();
-        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + port + "/health", "ready"), TIMEOUT).join())
+        assertThat(attempt(Probe.http("http://127.0.0.1:" + port + "/health", "\"status\":\"ok\""), TIMEOUT).join()).isNull();
+        assertThat(attempt(Probe.http("http://127.0.0.1:" + port + "/health", "ready"), TIMEOUT).join())
                 .isEqualTo("body does not match /ready/");
     }
 
     @Test
     void httpAndTcpProbesFailOnAClosedPort() throws IOException {
         int closed = freePort();
-        assertThat(Probes.attempt(Probe.http("http://127.0.0.1:" + closed + "/"), TIMEOUT).join()).startsWith("ConnectException");
-        assertThat(Probes.attempt(Probe.tcp("127.0.0.1", closed), TIMEOUT).join()).startsWith("ConnectException");
+        assertThat(attempt(Probe.http("http://127.0.0.1:" + closed + "/"), TIMEOUT).join()).startsWith("ConnectException");
+        assertThat(attempt(Probe.tcp("127.0.0.1", closed), TIMEOUT).join()).startsWith("ConnectException");
     }
 
     @Test
     void fileProbeWaitsForTheFile() throws IOException {
         Path marker = www.resolve("model-loaded");
-        assertThat(Probes.attempt(Probe.file(marker), TIMEOUT).join()).isEqualTo("no file " + marker);
+        assertThat(attempt(Probe.file(marker), TIMEOUT).join()).isEqualTo("no file " + marker);
         Files.writeString(marker, "");
-        assertThat(Probes.attempt(Probe.file(marker), TIMEOUT).join()).isNull();
+        assertThat(attempt(Probe.file(marker), TIMEOUT).join()).isNull();
     }
 
     @Test
@@ -94,7 +99,7 @@ class ProbesTest {
                     // the probe hung up: done
                 }
             });
-            String outcome = Probes.attempt(Probe.http("http://127.0.0.1:" + trickler.getLocalPort() + "/health", "ready"),
+            String outcome = attempt(Probe.http("http://127.0.0.1:" + trickler.getLocalPort() + "/health", "ready"),
                     Duration.ofSeconds(3)).get(10, TimeUnit.SECONDS);
             assertThat(outcome).isEqualTo("timed out after PT3S");
             // Closing the connection waits for the reading thread's current read (here up to a second more);
@@ -109,7 +114,7 @@ class ProbesTest {
     @Test
     void aCommandProbeThatTimesOutTakesItsChildrenWithIt() throws IOException {
         Path pidFile = www.resolve("probe-child.pid");
-        String outcome = Probes.attempt(Probe.command("bash", "-c", "sleep 1000 & echo $! > " + pidFile + "; wait"),
+        String outcome = attempt(Probe.command("bash", "-c", "sleep 1000 & echo $! > " + pidFile + "; wait"),
                 Duration.ofMillis(500)).join();
         assertThat(outcome).isEqualTo("timed out after PT0.5S");
         long child = Long.parseLong(Files.readString(pidFile).trim());
@@ -118,8 +123,8 @@ class ProbesTest {
 
     @Test
     void commandProbePassesOnExitZeroAndTimesOut() {
-        assertThat(Probes.attempt(Probe.command("true"), TIMEOUT).join()).isNull();
-        assertThat(Probes.attempt(Probe.command("sh", "-c", "exit 3"), TIMEOUT).join()).isEqualTo("exit 3");
-        assertThat(Probes.attempt(Probe.command("sleep", "30"), Duration.ofMillis(200)).join()).isEqualTo("timed out after PT0.2S");
+        assertThat(attempt(Probe.command("true"), TIMEOUT).join()).isNull();
+        assertThat(attempt(Probe.command("sh", "-c", "exit 3"), TIMEOUT).join()).isEqualTo("exit 3");
+        assertThat(attempt(Probe.command("sleep", "30"), Duration.ofMillis(200)).join()).isEqualTo("timed out after PT0.2S");
     }
 }
