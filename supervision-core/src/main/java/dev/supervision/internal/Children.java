@@ -70,17 +70,32 @@ public final class Children {
         };
     }
 
-    /** A nested supervisor: started when all its children are; its termination is its exit. */
+    /**
+     * A nested supervisor: started when all its children are; its termination is its exit. A start given up
+     * on (a start timeout, the parent's stop) stops the nested supervisor: what it started, and its start in
+     * progress.
+     */
     public static ChildStarter supervisor(SupervisorSpec spec) {
-        return ctx -> SupervisorRuntime.start(spec, false).thenApply(sup -> new SupervisorRuntime.NestedHandle() {
-            @Override public dev.supervision.Supervisor supervisor() { return sup; }
+        return ctx -> {
+            CompletableFuture<dev.supervision.Supervisor> started = new CompletableFuture<>();
+            SupervisorRuntime nested = SupervisorRuntime.launch(spec, false, started);
+            CompletableFuture<RunningChild> result = started.thenApply(sup -> new SupervisorRuntime.NestedHandle() {
+                @Override public dev.supervision.Supervisor supervisor() { return sup; }
 
-            @Override public CompletionStage<ExitReason> exit() { return sup.termination(); }
+                @Override public CompletionStage<ExitReason> exit() { return sup.termination(); }
 
-            @Override public void requestStop() { sup.stop(); }
+                @Override public void requestStop() { sup.stop(); }
 
-            @Override public boolean kill() { sup.stop(); return true; }
-        });
+                @Override public boolean kill() { sup.stop(); return true; }
+            });
+            result.whenComplete((v, e) -> {
+                if (!result.isCancelled()) return;
+                CompletableFuture<ExitReason> stopped = nested.stop();
+                SupervisorRuntime.GIVEN_UP_STOPS.add(stopped);
+                stopped.whenComplete((r, x) -> SupervisorRuntime.GIVEN_UP_STOPS.remove(stopped));
+            });
+            return result;
+        };
     }
 
     private static final class ThreadChild implements RunningChild {

@@ -27,10 +27,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -83,12 +86,26 @@ public final class SupervisorRuntime implements Supervisor {
     }
 
     static CompletableFuture<Supervisor> start(SupervisorSpec spec, boolean hook) {
-        SupervisorRuntime s = new SupervisorRuntime(spec);
         CompletableFuture<Supervisor> started = new CompletableFuture<>();
-        s.loop.start();
-        s.post(() -> s.init(started, hook));
+        launch(spec, hook, started);
         return started;
     }
+
+    /** Starts a supervisor; {@code started} completes once all its children started. Returns it at once. */
+    static SupervisorRuntime launch(SupervisorSpec spec, boolean hook, CompletableFuture<Supervisor> started) {
+        SupervisorRuntime s = new SupervisorRuntime(spec);
+        s.loop.start();
+        s.post(() -> s.init(started, hook));
+        return s;
+    }
+
+    /**
+     * The stops of nested supervisors whose start was given up on (see {@link Children#supervisor}): the
+     * parent does not wait for them, so a root's shutdown hook does before the JVM goes.
+     */
+    static final Set<CompletableFuture<?>> GIVEN_UP_STOPS = ConcurrentHashMap.newKeySet();
+    /** How long a shutdown hook waits for {@link #GIVEN_UP_STOPS}. */
+    private static final Duration GIVEN_UP_WAIT = Duration.ofSeconds(30);
 
     // ------------------------------------------------------------------ loop
 
@@ -240,6 +257,8 @@ public final class SupervisorRuntime implements Supervisor {
         shutdownHook = new Thread(() -> {
             try {
                 stop().join();
+                CompletableFuture.allOf(GIVEN_UP_STOPS.toArray(CompletableFuture[]::new))
+                        .get(GIVEN_UP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Throwable ignored) {
                 // the JVM is going down; the stop has already logged what failed
             }

@@ -13,25 +13,28 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A JVM stopped with SIGTERM (Ctrl-C, systemd, Docker) while its tree's first child is still starting: the
- * shutdown hook is already there, and the starting process tree goes with the JVM.
+ * A JVM stopped with SIGTERM (Ctrl-C, systemd, Docker) while its tree's first child is still starting, in the
+ * root supervisor or in a nested one: the shutdown hook is already there, and the starting process tree goes
+ * with the JVM.
  */
 @ExtendWith(LeftoverProcessCheck.class)
 class ShutdownWhileStartingTest {
     @TempDir Path dir;
 
-    @Test
-    void sigtermWhileTheFirstChildIsStillStartingLeavesNoProcess() throws Exception {
-        String tree = TestProcesses.tree("stopped-starting");
+    @ParameterizedTest
+    @ValueSource(strings = {"root", "nested"})
+    void sigtermWhileTheFirstChildIsStillStartingLeavesNoProcess(String where) throws Exception {
+        String tree = TestProcesses.tree("stopped-starting-" + where);
         Path script = dir.resolve("loading.sh");
         Files.writeString(script, "sleep 300 &\nexec sleep 300\n");
         Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp", classPath(),
-                StartingTreeMain.class.getName(), dir.resolve("state").toString(), tree, script.toString())
+                StartingTreeMain.class.getName(), dir.resolve("state").toString(), tree, script.toString(), where)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("jvm.log").toFile()).start();
         try {
             List<ProcessRef> loading = await().atMost(Duration.ofSeconds(30)).until(() -> tagged(tree), l -> l.size() == 2);

@@ -1,5 +1,6 @@
 package dev.supervision.process;
 
+import dev.supervision.ChildSpec;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorSpec;
 import java.nio.file.Path;
@@ -10,15 +11,22 @@ import java.time.Duration;
  * one process child never becomes ready, so {@link Supervisor#start} is still waiting when the JVM is told
  * to stop.
  *
- * <p>Arguments: state directory, tree name, script.
+ * <p>Arguments: state directory, tree name, script, and {@code nested} to put the child in a nested
+ * supervisor.
  */
 public final class StartingTreeMain {
     private StartingTreeMain() {}
 
     public static void main(String[] args) {
-        Supervisor.start(SupervisorSpec.builder(args[1]).child(ProcessChild.spec(ProcessSpec.builder("loading")
+        ChildSpec loading = ProcessChild.spec(ProcessSpec.builder("loading")
                 .command("bash", args[2]).stateDirectory(Path.of(args[0])).readiness(Probe.logLine("never printed"))
                 .startTimeout(Duration.ofMinutes(5)).output(OutputSpec.builder().sinks(OutputSink.discard()).build())
-                .build())).build());
+                .build()).build();
+        boolean nested = args.length > 3 && args[3].equals("nested");
+        // The process tree's tag names the supervisor it belongs to: args[1] in both cases.
+        Supervisor.start(nested
+                ? SupervisorSpec.builder(args[1] + "-root").child(ChildSpec.supervisor(SupervisorSpec.builder(args[1])
+                        .child(loading).build())).build()
+                : SupervisorSpec.builder(args[1]).child(loading).build());
     }
 }
