@@ -10,7 +10,6 @@ import dev.supervision.process.internal.ProcessScan;
 import dev.supervision.process.internal.LeftoverProcessCheck;
 import dev.supervision.process.internal.TestProcesses;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,7 +37,7 @@ class JvmKilledTest {
         Path stateDir = dir.resolve("state");
         Path script = dir.resolve("worker.sh");
         Files.writeString(script, String.join("\n", "sleep 300 &", "setsid -f sleep 300", "trap '' TERM", "exec sleep 300", ""));
-        Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp", classPath(),
+        Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp", TestProcesses.classPath(),
                 TreeMain.class.getName(), stateDir.toString(), tree, "2", script.toString()).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
@@ -47,7 +46,7 @@ class JvmKilledTest {
             } while (line != null && !line.equals("ready"));
             assertThat(line).as("the separate JVM printed ready").isEqualTo("ready");
         }
-        List<ProcessRef> old = await().atMost(Duration.ofSeconds(20)).until(() -> tagged(tree), l -> l.size() == 6);
+        List<ProcessRef> old = await().atMost(Duration.ofSeconds(20)).until(() -> TestProcesses.tagged(tree), l -> l.size() == 6);
         jvm.destroyForcibly();                                                        // kill -9
         assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(old).allMatch(ProcessScan::isAlive);                               // orphans now
@@ -56,7 +55,7 @@ class JvmKilledTest {
         try (Supervisor again = Supervisor.start(TreeMain.spec(stateDir, tree, 2, script).listener(events::add).build())) {
             assertThat(old).noneMatch(ProcessScan::isAlive);
             assertThat(again.countChildren().join().active()).isEqualTo(2);
-            List<ProcessRef> now = tagged(tree);
+            List<ProcessRef> now = TestProcesses.tagged(tree);
             assertThat(now).hasSize(6).doesNotContainAnyElementsOf(old);
             assertThat(events).filteredOn(e -> e instanceof SupervisorEvent.ChildNoticed n
                     && n.notice() instanceof ProcessEvent.OrphansCleaned).hasSize(1);
@@ -65,17 +64,6 @@ class JvmKilledTest {
                     .map(e -> (ProcessEvent.OrphansCleaned) ((SupervisorEvent.ChildNoticed) e).notice()).findFirst().orElseThrow();
             assertThat(cleaned.processes()).hasSizeGreaterThanOrEqualTo(6);
         }
-        assertThat(tagged(tree)).isEmpty();
-    }
-
-    private static List<ProcessRef> tagged(String tree) {
-        return ProcessScan.scan(t -> t.tree().equals(tree)).stream().map(ProcessScan.TaggedProcess::process).toList();
-    }
-
-    /** Everything this JVM runs with; surefire puts the modules on the module path. */
-    private static String classPath() {
-        String modules = System.getProperty("jdk.module.path", "");
-        String classes = System.getProperty("java.class.path", "");
-        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + File.pathSeparator + classes;
+        assertThat(TestProcesses.tagged(tree)).isEmpty();
     }
 }

@@ -7,7 +7,6 @@ import dev.supervision.process.internal.LeftoverProcessCheck;
 import dev.supervision.process.internal.ProcessRef;
 import dev.supervision.process.internal.ProcessScan;
 import dev.supervision.process.internal.TestProcesses;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,30 +32,19 @@ class ShutdownWhileStartingTest {
         String tree = TestProcesses.tree("stopped-starting-" + where);
         Path script = dir.resolve("loading.sh");
         Files.writeString(script, "sleep 300 &\nexec sleep 300\n");
-        Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp", classPath(),
+        Process jvm = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-cp", TestProcesses.classPath(),
                 StartingTreeMain.class.getName(), dir.resolve("state").toString(), tree, script.toString(), where)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("jvm.log").toFile()).start();
         try {
-            List<ProcessRef> loading = await().atMost(Duration.ofSeconds(30)).until(() -> tagged(tree), l -> l.size() == 2);
+            List<ProcessRef> loading = await().atMost(Duration.ofSeconds(30)).until(() -> TestProcesses.tagged(tree), l -> l.size() == 2);
             jvm.destroy();                                                          // SIGTERM: the shutdown hooks run
             assertThat(jvm.waitFor(30, TimeUnit.SECONDS)).isTrue();
             await().atMost(Duration.ofSeconds(10)).until(() -> loading.stream().noneMatch(ProcessScan::isAlive));
-            assertThat(tagged(tree)).isEmpty();
+            assertThat(TestProcesses.tagged(tree)).isEmpty();
         } finally {
             jvm.destroyForcibly();
             ProcessScan.scan(t -> t.tree().equals(tree))
                     .forEach(t -> ProcessHandle.of(t.process().pid()).ifPresent(ProcessHandle::destroyForcibly));
         }
-    }
-
-    private static List<ProcessRef> tagged(String tree) {
-        return ProcessScan.scan(t -> t.tree().equals(tree)).stream().map(ProcessScan.TaggedProcess::process).toList();
-    }
-
-    /** Everything this JVM runs with; surefire puts the modules on the module path. */
-    private static String classPath() {
-        String modules = System.getProperty("jdk.module.path", "");
-        String classes = System.getProperty("java.class.path", "");
-        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + File.pathSeparator + classes;
     }
 }

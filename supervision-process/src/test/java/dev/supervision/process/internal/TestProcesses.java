@@ -61,8 +61,15 @@ public final class TestProcesses {
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file));
     }
 
+    /** Everything this JVM runs with, for a separate test JVM; surefire puts the modules on the module path. */
+    public static String classPath() {
+        String modules = System.getProperty("jdk.module.path", "");
+        String classes = System.getProperty("java.class.path", "");
+        return modules.isEmpty() ? classes : classes.isEmpty() ? modules : modules + java.io.File.pathSeparator + classes;
+    }
+
     /** Every live process tagged with this tree, by the tag scan. */
-    static List<ProcessRef> tagged(String tree) {
+    public static List<ProcessRef> tagged(String tree) {
         return ProcessScan.scan(t -> t.tree().equals(tree)).stream().map(ProcessScan.TaggedProcess::process).toList();
     }
 }
