@@ -23,26 +23,35 @@ final class Probes {
     /**
      * The outcome of one attempt: {@code null} when it passed, else why not. It arrives within {@code timeout}
      * whatever the probe does ("timed out after ..."), while the attempt's thread may stay blocked longer (a
-     * file on a hung network file system): {@code threadEnded} runs when it returns, and a caller starts no
-     * new attempt before, so that stuck attempts never pile up.
+     * file on a hung network file system): {@code threadEnded} runs when it returns (before the outcome,
+     * when that comes from the thread, so that the outcome's dependents may start the next attempt), and a
+     * caller starts no new attempt before, so that stuck attempts never pile up.
      */
     static CompletableFuture<String> attempt(Probe probe, Duration timeout, Runnable threadEnded) {
         CompletableFuture<String> result = new CompletableFuture<>();
         result.completeOnTimeout("timed out after " + timeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
         Thread.ofVirtual().name("supervision-probe").start(() -> {
+            String outcome;
             try {
-                result.complete(run(probe, timeout));
-            } catch (IOException e) {
-                result.complete(e.getClass().getSimpleName() + ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                result.complete("interrupted");
-            } catch (RuntimeException e) {
-                result.complete(e.toString());
+                outcome = outcome(probe, timeout);
             } finally {
                 threadEnded.run();
             }
+            result.complete(outcome);
         });
         return result;
+    }
+
+    private static String outcome(Probe probe, Duration timeout) {
+        try {
+            return run(probe, timeout);
+        } catch (IOException e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            return "interrupted";
+        } catch (RuntimeException e) {
+            return e.toString();
+        }
     }
 
     private static String run(Probe probe, Duration timeout) throws IOException, InterruptedException {

@@ -109,6 +109,8 @@ final class ProcessRun implements RunningChild {
     private volatile Runnable stopSampling = () -> {};
     private final AtomicBoolean guardInFlight = new AtomicBoolean();
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+    /** When the probe attempt in flight ({@link #probeInFlight}) started. */
+    private volatile long probeStartedNanos;
     /** Set when the supervisor asked this run to stop ({@link #requestStop}, {@link #kill}): it then waits for the exit. */
     private volatile boolean stopAsked;
     /** Set when the exit was reported without the process having exited (see {@link #abandon}). */
@@ -283,18 +285,22 @@ final class ProcessRun implements RunningChild {
             endTree(spec.stopTimeout());
         })));
         spec.liveness().ifPresent(l -> addTimer(ProcessTimers.every(l.initialDelay(), l.interval(), () -> {
-            if (ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
+            if (ending.get() != null) return;
+            if (!probeInFlight.compareAndSet(false, true)) {
+                // An earlier attempt's thread still blocked past its timeout (a hung mount, a DNS lookup): as
+                // Kubernetes counts each period without a passing probe, this tick fails too.
+                if (System.nanoTime() - probeStartedNanos > l.timeout().toNanos()) {
+                    livenessFailed(l, "an earlier attempt is still running after its timeout of " + l.timeout());
+                }
+                return;
+            }
+            probeStartedNanos = System.nanoTime();
             Probes.attempt(l.probe(), l.timeout(), () -> probeInFlight.set(false)).whenComplete((failure, e) -> {
                 if (failure == null) {
                     livenessFailures.set(0);
                     return;
                 }
-                int n = livenessFailures.incrementAndGet();
-                ctx.notify(new ProcessEvent.ProbeFailed(l.probe().describe(), failure, n, l.failureThreshold()));
-                if (n >= l.failureThreshold()) {
-                    checkFailed(ProcessCrash.Kind.LIVENESS, "liveness " + l.probe().describe() + " failed " + n
-                            + " times in a row, last: " + failure);
-                }
+                livenessFailed(l, failure);
             });
         })));
         spec.silenceTimeout().ifPresent(silence -> addTimer(ProcessTimers.every(checkPeriod(silence), checkPeriod(silence), () -> {
@@ -332,6 +338,15 @@ final class ProcessRun implements RunningChild {
         if (ageMillis > hb.maxAge().toMillis()) {
             checkFailed(ProcessCrash.Kind.HEARTBEAT, "heartbeat " + hb.file() + " not touched for "
                     + Duration.ofMillis(ageMillis) + " (maxAge " + hb.maxAge() + ")");
+        }
+    }
+
+    private void livenessFailed(Probe.Liveness l, String failure) {
+        int n = livenessFailures.incrementAndGet();
+        ctx.notify(new ProcessEvent.ProbeFailed(l.probe().describe(), failure, n, l.failureThreshold()));
+        if (n >= l.failureThreshold()) {
+            checkFailed(ProcessCrash.Kind.LIVENESS, "liveness " + l.probe().describe() + " failed " + n
+                    + " times in a row, last: " + failure);
         }
     }
 
