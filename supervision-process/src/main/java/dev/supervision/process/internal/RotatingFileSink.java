@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,8 @@ final class RotatingFileSink implements LineConsumer {
     private final byte[] buffer = new byte[64 * 1024];
     private int buffered;
     private FileOutputStream out;
+    /** The identity ({@code fileKey}: device and inode) of the file {@link #out} writes, read when it was opened. */
+    private Object openedKey;
     private long size;
     private boolean failed;
 
@@ -70,6 +73,7 @@ final class RotatingFileSink implements LineConsumer {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
         out = new FileOutputStream(file.toFile(), true);
+        openedKey = key(file);
         size = Files.size(file);
     }
 
@@ -81,9 +85,11 @@ final class RotatingFileSink implements LineConsumer {
     }
 
     private void rotate() throws IOException {
-        if (keep == 0 && Files.exists(file)) {
+        if (keep == 0 && openedKey != null && openedKey.equals(key(file))) {
             // In place, the descriptor still appending: a symlink, the file's owner, a tail -f stay, and a
-            // truncation from outside (copytruncate) never leaves a hole of NUL bytes.
+            // truncation from outside (copytruncate) never leaves a hole of NUL bytes. Only while the path still
+            // names the file written: renamed (logrotate's default) or deleted, it is left alone and the path
+            // started afresh.
             out.getChannel().truncate(0);
             size = 0;
             return;
@@ -101,6 +107,15 @@ final class RotatingFileSink implements LineConsumer {
         }
         out = null;
         open();
+    }
+
+    /** The identity of the file at {@code path} now, or null if there is none (or no identity is known). */
+    private static Object key(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException gone) {
+            return null;
+        }
     }
 
     private Path rotated(int i) {

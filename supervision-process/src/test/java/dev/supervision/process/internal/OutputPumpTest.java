@@ -355,6 +355,30 @@ class OutputPumpTest {
     }
 
     @Test
+    void aRotatingFileKeepingNoneRenamedFromOutsideIsLeftAloneAndThePathStartedAfresh() throws Exception {
+        Path log = dir.resolve("child.log");
+        Path archive = dir.resolve("child.log.1");
+        Path go = dir.resolve("go");
+        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 0)).maxLineLength(64).build();
+        AtomicLong lines = new AtomicLong();
+        // 50 lines, then, once logrotate (its default mode) renamed the file and created a new one, 350 more.
+        Process p = bash("for i in $(seq 1 50); do printf 'line %015d\\n' $i; done; "
+                + "while [ ! -e " + go + " ]; do sleep 0.01; done; "
+                + "for i in $(seq 51 400); do printf 'line %015d\\n' $i; done");
+        OutputPump pump = OutputPump.start("test", p, spec, List.of((stream, line) -> lines.incrementAndGet()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.get() == 50);
+        Files.move(log, archive);
+        Files.writeString(log, "");
+        Files.writeString(go, "");
+        pump.completion().get(1, TimeUnit.MINUTES);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+
+        List<String> archived = Files.readAllLines(archive);
+        assertThat(archived).hasSizeGreaterThanOrEqualTo(50).startsWith(String.format("line %015d", 1));
+        assertThat(Files.readAllLines(log)).isNotEmpty().last().isEqualTo(String.format("line %015d", 400));
+    }
+
+    @Test
     void aRotatingFileDeletedByHandIsStartedAfreshAtTheNextRotation() throws Exception {
         Path log = dir.resolve("logs/child.log");
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 2)).maxLineLength(64).build();
