@@ -8,6 +8,7 @@ import dev.supervision.spi.ChildStarter;
 import dev.supervision.spi.RunningChild;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The built-in kinds of child. */
 public final class Children {
@@ -73,26 +74,36 @@ public final class Children {
     /**
      * A nested supervisor: started when all its children are; its termination is its exit. A start given up
      * on (a start timeout, the parent's stop) stops the nested supervisor: what it started, and its start in
-     * progress.
+     * progress. The next start waits for that stop: the two trees' children would carry the same names and
+     * incarnations (an OS process's tag), and the old stop would find the new tree's processes.
      */
     public static ChildStarter supervisor(SupervisorSpec spec) {
+        AtomicReference<CompletableFuture<?>> lastGivenUp = new AtomicReference<>(CompletableFuture.completedFuture(null));
         return ctx -> {
-            CompletableFuture<dev.supervision.Supervisor> started = new CompletableFuture<>();
-            SupervisorRuntime nested = SupervisorRuntime.launch(spec, false, started);
-            CompletableFuture<RunningChild> result = started.thenApply(sup -> new SupervisorRuntime.NestedHandle() {
-                @Override public dev.supervision.Supervisor supervisor() { return sup; }
+            CompletableFuture<RunningChild> result = new CompletableFuture<>();
+            lastGivenUp.get().handle((r, e) -> null).thenRun(() -> {
+                if (result.isDone()) return;               // given up on before it began
+                CompletableFuture<dev.supervision.Supervisor> started = new CompletableFuture<>();
+                SupervisorRuntime nested = SupervisorRuntime.launch(spec, false, started);
+                started.whenComplete((sup, e) -> {
+                    if (e != null) result.completeExceptionally(e);
+                    else result.complete(new SupervisorRuntime.NestedHandle() {
+                        @Override public dev.supervision.Supervisor supervisor() { return sup; }
 
-                @Override public CompletionStage<ExitReason> exit() { return sup.termination(); }
+                        @Override public CompletionStage<ExitReason> exit() { return sup.termination(); }
 
-                @Override public void requestStop() { sup.stop(); }
+                        @Override public void requestStop() { sup.stop(); }
 
-                @Override public boolean kill() { sup.stop(); return true; }
-            });
-            result.whenComplete((v, e) -> {
-                if (!result.isCancelled()) return;
-                CompletableFuture<ExitReason> stopped = nested.stop();
-                SupervisorRuntime.GIVEN_UP_STOPS.add(stopped);
-                stopped.whenComplete((r, x) -> SupervisorRuntime.GIVEN_UP_STOPS.remove(stopped));
+                        @Override public boolean kill() { sup.stop(); return true; }
+                    });
+                });
+                result.whenComplete((v, e) -> {
+                    if (!result.isCancelled()) return;
+                    CompletableFuture<ExitReason> stopped = nested.stop();
+                    lastGivenUp.set(stopped);
+                    SupervisorRuntime.GIVEN_UP_STOPS.add(stopped);
+                    stopped.whenComplete((r, x) -> SupervisorRuntime.GIVEN_UP_STOPS.remove(stopped));
+                });
             });
             return result;
         };
