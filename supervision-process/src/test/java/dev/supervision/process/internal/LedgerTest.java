@@ -117,7 +117,7 @@ class LedgerTest {
             Ledger ledger = new Ledger(dir, tree);
             ledger.record(new ProcessRef(unrelated.pid(), realStart - 1), new ProcessTag(tree, "c", 1, "dead-run"));
 
-            OrphanReport report = ledger.cleanupOrphans(stopper, Duration.ofMillis(200)).get(20, TimeUnit.SECONDS);
+            OrphanReport report = cleanup(ledger);
 
             assertThat(report.found()).isEmpty();
             assertThat(report.staleEntries()).isEqualTo(1);
@@ -140,7 +140,7 @@ class LedgerTest {
             String entry = "+ " + same.pid() + " " + same.startTime() + " 1 dead-run c 00000000-0000-0000-0000-000000000000";
             Files.writeString(ledger.file(), entry + " " + crc32(entry) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 
-            OrphanReport report = new Ledger(dir, tree).cleanupOrphans(stopper, Duration.ofMillis(200)).get(20, TimeUnit.SECONDS);
+            OrphanReport report = cleanup(new Ledger(dir, tree));
 
             assertThat(report.found()).isEmpty();
             assertThat(report.staleEntries()).isEqualTo(1);
@@ -161,13 +161,18 @@ class LedgerTest {
             new Ledger(dir, tree).record(ref, new ProcessTag(tree, "c", 1, "dead-run"));
             assertThat(Files.readString(new Ledger(dir, tree).file())).contains(" " + Ledger.BOOT + " ");
 
-            OrphanReport report = new Ledger(dir, tree).cleanupOrphans(stopper, Duration.ofMillis(200)).get(20, TimeUnit.SECONDS);
+            OrphanReport report = cleanup(new Ledger(dir, tree));
 
             assertThat(report.found()).extracting(OrphanReport.Orphan::process).containsExactly(ref);
             await().atMost(Duration.ofSeconds(10)).until(() -> !orphan.isAlive());
         } finally {
             orphan.destroyForcibly().waitFor();
         }
+    }
+
+    /** The orphan cleanup of {@code ledger}, with a short stop timeout, awaited. */
+    private OrphanReport cleanup(Ledger ledger) throws Exception {
+        return ledger.cleanupOrphans(stopper, Duration.ofMillis(200)).get(20, TimeUnit.SECONDS);
     }
 
     private static String crc32(String text) {
@@ -186,7 +191,7 @@ class LedgerTest {
         Ledger ledger = new Ledger(dir, tree);
         ledger.record(ProcessScan.ref(p.pid()).orElseThrow(), tag);
 
-        OrphanReport report = ledger.cleanupOrphans(stopper, Duration.ofMillis(200)).get(20, TimeUnit.SECONDS);
+        OrphanReport report = cleanup(ledger);
 
         assertThat(report.nothingFound()).as(report.toString()).isTrue();
         assertThat(p.isAlive()).isTrue();

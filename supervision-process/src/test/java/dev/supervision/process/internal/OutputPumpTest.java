@@ -328,25 +328,41 @@ class OutputPumpTest {
                 .mapToObj(i -> String.format("line %015d", i)).toList());
     }
 
-    @Test
-    void aRotatingFileKeepingNoneTruncatedFromOutsideGetsNoHoleOfNulBytes() throws Exception {
-        Path log = dir.resolve("child.log");
+    /** What is done to a log file from outside while the child writes to it. */
+    private interface OutsideChange {
+        void apply() throws IOException;
+    }
+
+    /**
+     * A child writes lines 1..{@code before} through a {@code keep = 0} rotating file of 2 KiB at {@code log},
+     * waits until {@code change} was applied (once every line so far reached the pump), then writes lines
+     * {@code before + 1}..{@code total}; returns when all are drained.
+     */
+    private void writeAroundAnOutsideChange(Path log, int before, int total, OutsideChange change) throws Exception {
         Path go = dir.resolve("go");
         OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 0)).maxLineLength(64).build();
         AtomicLong lines = new AtomicLong();
-        // 200 lines (two rotations at least), then, once the file was truncated from outside as logrotate's
-        // copytruncate does, 20 more (no rotation: a hole would stay).
-        Process p = bash("for i in $(seq 1 200); do printf 'line %015d\\n' $i; done; "
+        Process p = bash("for i in $(seq 1 " + before + "); do printf 'line %015d\\n' $i; done; "
                 + "while [ ! -e " + go + " ]; do sleep 0.01; done; "
-                + "for i in $(seq 201 220); do printf 'line %015d\\n' $i; done");
+                + "for i in $(seq " + (before + 1) + " " + total + "); do printf 'line %015d\\n' $i; done");
         OutputPump pump = OutputPump.start("test", p, spec, List.of((stream, line) -> lines.incrementAndGet()));
-        await().atMost(Duration.ofSeconds(20)).until(() -> lines.get() == 200);
-        try (var ch = java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.truncate(0);
-        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.get() == before);
+        change.apply();
         Files.writeString(go, "");
         pump.completion().get(1, TimeUnit.MINUTES);
         assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    }
+
+    @Test
+    void aRotatingFileKeepingNoneTruncatedFromOutsideGetsNoHoleOfNulBytes() throws Exception {
+        Path log = dir.resolve("child.log");
+        // 200 lines (two rotations at least), then, once the file was truncated from outside as logrotate's
+        // copytruncate does, 20 more (no rotation: a hole would stay).
+        writeAroundAnOutsideChange(log, 200, 220, () -> {
+            try (var ch = java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(0);
+            }
+        });
 
         byte[] bytes = Files.readAllBytes(log);
         assertThat(bytes).isNotEmpty().doesNotContain((byte) 0);
@@ -358,20 +374,11 @@ class OutputPumpTest {
     void aRotatingFileKeepingNoneRenamedFromOutsideIsLeftAloneAndThePathStartedAfresh() throws Exception {
         Path log = dir.resolve("child.log");
         Path archive = dir.resolve("child.log.1");
-        Path go = dir.resolve("go");
-        OutputSpec spec = OutputSpec.builder().sinks(OutputSink.rotatingFile(log, 2048, 0)).maxLineLength(64).build();
-        AtomicLong lines = new AtomicLong();
         // 50 lines, then, once logrotate (its default mode) renamed the file and created a new one, 350 more.
-        Process p = bash("for i in $(seq 1 50); do printf 'line %015d\\n' $i; done; "
-                + "while [ ! -e " + go + " ]; do sleep 0.01; done; "
-                + "for i in $(seq 51 400); do printf 'line %015d\\n' $i; done");
-        OutputPump pump = OutputPump.start("test", p, spec, List.of((stream, line) -> lines.incrementAndGet()));
-        await().atMost(Duration.ofSeconds(20)).until(() -> lines.get() == 50);
-        Files.move(log, archive);
-        Files.writeString(log, "");
-        Files.writeString(go, "");
-        pump.completion().get(1, TimeUnit.MINUTES);
-        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        writeAroundAnOutsideChange(log, 50, 400, () -> {
+            Files.move(log, archive);
+            Files.writeString(log, "");
+        });
 
         List<String> archived = Files.readAllLines(archive);
         assertThat(archived).hasSizeGreaterThanOrEqualTo(50).startsWith(String.format("line %015d", 1));

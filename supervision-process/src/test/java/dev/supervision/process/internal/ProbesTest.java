@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.supervision.process.Probe;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -14,7 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -85,18 +89,26 @@ class ProbesTest {
     void anHttpProbeIsCutOffAtItsTimeoutWhileTheBodyTricklesIn() throws Exception {
         // A real server written for this test: 200 with a long body, one byte every 2 s (each read is quicker
         // than the probe's 3 s timeout, the whole body far slower).
+        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        AtomicReference<Socket> accepted = new AtomicReference<>();
         try (ServerSocket trickler = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread serving = Thread.ofVirtual().start(() -> {
-                try (Socket s = trickler.accept(); OutputStream out = s.getOutputStream()) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Socket s = trickler.accept();
+                    accepted.set(s);
                     s.getInputStream().read(new byte[4096]);
+                    OutputStream out = s.getOutputStream();
                     out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    for (int i = 0; i < 1000; i++) {
-                        out.write('x');
-                        out.flush();
-                        Thread.sleep(2000);
-                    }
-                } catch (IOException | InterruptedException closed) {
-                    // the probe hung up: done
+                    pacer.scheduleAtFixedRate(() -> {
+                        try {
+                            out.write('x');
+                            out.flush();
+                        } catch (IOException closed) {
+                            throw new UncheckedIOException(closed);        // the probe hung up: no more bytes
+                        }
+                    }, 0, 2, TimeUnit.SECONDS);
+                } catch (IOException closed) {
+                    // the probe hung up before the headers
                 }
             });
             String outcome = attempt(Probe.http("http://127.0.0.1:" + trickler.getLocalPort() + "/health", "ready"),
@@ -107,7 +119,10 @@ class ProbesTest {
             CompletableFuture<Void> timerRan = new CompletableFuture<>();
             ProcessTimers.after(Duration.ZERO, () -> timerRan.complete(null));
             timerRan.get(500, TimeUnit.MILLISECONDS);
-            serving.interrupt();
+        } finally {
+            pacer.shutdownNow();
+            Socket s = accepted.get();
+            if (s != null) s.close();
         }
     }
 
