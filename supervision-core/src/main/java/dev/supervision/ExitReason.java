@@ -1,6 +1,7 @@
 package dev.supervision;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Why a child (or a supervisor) exited.
@@ -19,10 +20,25 @@ public sealed interface ExitReason {
         @Override public String toString() { return "normal"; }
     }
 
-    /** Stopped on request, or a supervisor that shut down; {@code detail} says why. */
-    record Shutdown(String detail) implements ExitReason {
-        public Shutdown { Objects.requireNonNull(detail, "detail"); }
-        @Override public String toString() { return detail.isEmpty() ? "shutdown" : "shutdown: " + detail; }
+    /**
+     * Stopped on request, or a supervisor that shut down; {@code detail} says why, as OTP's
+     * {@code {shutdown, Detail}} does: {@code reached_max_restart_intensity}, {@code auto_shutdown},
+     * {@code failed_to_start_child} (then {@code cause} is the {@link SupervisorException} that names the
+     * child and carries its start error), {@code abandoned}, or empty for a plain stop.
+     */
+    record Shutdown(String detail, Optional<Throwable> cause) implements ExitReason {
+        public Shutdown {
+            Objects.requireNonNull(detail, "detail");
+            Objects.requireNonNull(cause, "cause");
+        }
+
+        /** A shutdown with no cause. */
+        public Shutdown(String detail) { this(detail, Optional.empty()); }
+
+        @Override public String toString() {
+            String text = detail.isEmpty() ? "shutdown" : "shutdown: " + detail;
+            return cause.map(c -> text + " (" + c.getMessage() + ")").orElse(text);
+        }
     }
 
     /** Crashed; {@code cause} carries the throwable or a description of the failure. */

@@ -10,8 +10,10 @@ import java.util.concurrent.CompletableFuture;
  * loop, answered through the returned future, so a slow child start never blocks a query or a stop.
  *
  * <p>OTP error cases complete the future exceptionally with {@link SupervisorException}:
- * {@code already_present}, {@code running}, {@code restarting}, {@code not_found}, {@code max_children}
- * and {@code terminated} (the supervisor is gone).
+ * {@code already_started}, {@code already_present}, {@code running}, {@code restarting}, {@code not_found},
+ * {@code max_children}, {@code simple_one_for_one} (a call by id to a {@linkplain SupervisorSpec#dynamic
+ * dynamic} supervisor, whose children are addressed by {@link ChildRef}) and {@code terminated} (the
+ * supervisor is gone).
  */
 public interface Supervisor extends AutoCloseable {
 
@@ -31,23 +33,44 @@ public interface Supervisor extends AutoCloseable {
 
     String name();
 
-    /** Adds and starts a child (OTP {@code start_child}); the future completes once it is started. */
-    CompletableFuture<Void> startChild(ChildSpec spec);
+    /**
+     * Adds and starts a child (OTP {@code start_child}, Elixir's {@code DynamicSupervisor.start_child}); the
+     * future completes with the child's handle once it is started. A start that fails leaves nothing behind
+     * and fails the future with code {@code start_failed}; a static supervisor refuses an id it already has
+     * ({@code already_started}, {@code already_present}), a dynamic one a child beyond its
+     * {@code maxChildren} ({@code max_children}).
+     */
+    CompletableFuture<ChildRef> startChild(ChildSpec spec);
 
-    /** Adds and starts a child with a per-start argument available in its {@code ChildContext}. */
-    CompletableFuture<Void> startChild(ChildSpec spec, Object argument);
+    /** Like {@link #startChild(ChildSpec)}, with a per-start argument available in the child's {@code ChildContext}. */
+    CompletableFuture<ChildRef> startChild(ChildSpec spec, Object argument);
 
-    /** Stops a child and keeps its spec (OTP {@code terminate_child}). */
+    /**
+     * Stops a child of a static supervisor by id and keeps its spec, unless it is TEMPORARY (OTP
+     * {@code terminate_child}); {@code simple_one_for_one} on a dynamic supervisor.
+     */
     CompletableFuture<Void> terminateChild(String id);
 
-    /** Starts a stopped child again (OTP {@code restart_child}). */
+    /**
+     * Stops the child {@code child} names (OTP {@code terminate_child}); a dynamic supervisor then removes it,
+     * as Elixir's {@code DynamicSupervisor.terminate_child} does; {@code not_found} if the supervisor no longer
+     * has that child.
+     */
+    CompletableFuture<Void> terminateChild(ChildRef child);
+
+    /** Starts a stopped child again (OTP {@code restart_child}); {@code simple_one_for_one} on a dynamic supervisor. */
     CompletableFuture<Void> restartChild(String id);
 
-    /** Removes the spec of a stopped child (OTP {@code delete_child}). */
+    /** Removes the spec of a stopped child (OTP {@code delete_child}); {@code simple_one_for_one} on a dynamic supervisor. */
     CompletableFuture<Void> deleteChild(String id);
 
+    /**
+     * Every child, in start order: static children as listed, then children added by {@code startChild} in the
+     * order they were added (OTP lists them in the reverse order; see docs/semantics.md).
+     */
     CompletableFuture<List<ChildInfo>> whichChildren();
 
+    /** OTP's {@code count_children} (Elixir's for a dynamic supervisor); see {@link ChildCounts}. */
     CompletableFuture<ChildCounts> countChildren();
 
     /** A snapshot of this supervisor and all nested supervisors. */
@@ -75,6 +98,14 @@ public interface Supervisor extends AutoCloseable {
     @Override
     default void close() { stop().join(); }
 
-    /** OTP's count_children. */
+    /**
+     * OTP's {@code count_children}.
+     *
+     * @param specs       the children the supervisor has, running or not (a dynamic supervisor has only those
+     *                    running or waiting to be restarted)
+     * @param active      those running or starting
+     * @param supervisors those of type SUPERVISOR, running or not
+     * @param workers     those of type WORKER, running or not
+     */
     record ChildCounts(int specs, int active, int supervisors, int workers) {}
 }

@@ -16,7 +16,7 @@ public record TreeSnapshot(String name, Strategy strategy, boolean running, List
     private void render(StringBuilder sb, String indent) {
         sb.append(indent).append(name).append(" [").append(strategy).append(running ? "" : ", terminated").append("]\n");
         for (ChildInfo c : children) {
-            sb.append(indent).append("  - ").append(c.id()).append(' ').append(c.state())
+            sb.append(indent).append("  - ").append(c.ref().name()).append(' ').append(c.state())
               .append(" restarts=").append(c.restarts());
             c.lastExit().ifPresent(e -> sb.append(" last=").append(e));
             if (c.circuit() != CircuitState.CLOSED) sb.append(" circuit=").append(c.circuit());

@@ -65,10 +65,13 @@ class ChildSpecValidationTest {
     }
 
     @Test
-    void rejectsMoreChildrenThanMaxChildren() {
+    void rejectsMaxChildrenOnAStaticSupervisorAndANegativeOne() {
         assertThatThrownBy(() -> SupervisorSpec.builder("s").maxChildren(1)
                 .child(ChildSpec.worker("a", NOOP)).child(ChildSpec.worker("b", NOOP)).build())
-                .hasMessageContaining("maxChildren=1");
+                .hasMessageContaining("maxChildren=1 applies to a dynamic supervisor");
+        assertThatThrownBy(() -> SupervisorSpec.dynamic("d").maxChildren(-1).build())
+                .hasMessageContaining("supervisor 'd': maxChildren must be >= 0, was -1");
+        assertThat(SupervisorSpec.dynamic("d").maxChildren(0).build().maxChildren()).isZero();   // Elixir allows 0
     }
 
     @Test

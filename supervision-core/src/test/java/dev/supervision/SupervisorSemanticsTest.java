@@ -182,9 +182,24 @@ class SupervisorSemanticsTest {
         sup = null;
     }
 
+    /** OTP: do_auto_shutdown follows only exits the supervisor did not ask for (do_restart), not terminate_child. */
+    @Test
+    void terminatingASignificantChildOrFailingToStartOneDoesNotShutTheSupervisorDown() {
+        sup = Supervisor.start(spec("s").autoShutdown(AutoShutdown.ANY_SIGNIFICANT)
+                .child(t.worker("job").restart(Restart.TRANSIENT).significant(true)).child(t.worker("helper")).build());
+        t.awaitStarts(sup, "helper", 1);
+        sup.terminateChild("job").join();
+        assertThatThrownBy(() -> sup.startChild(ChildSpec.builder("late", ctx -> CompletableFuture.failedFuture(
+                new IllegalStateException("no")), ChildType.WORKER).restart(Restart.TEMPORARY).significant(true).build()).join())
+                .hasMessageContaining("failed to start");
+        assertThat(info(sup, "job").state()).isEqualTo(ChildState.STOPPED);
+        assertThat(sup.termination()).isNotDone();
+        assertThat(info(sup, "helper").state()).isEqualTo(ChildState.RUNNING);
+    }
+
     @Test
     void dynamicChildrenRespectMaxChildrenAndGetTheirArgument() {
-        sup = Supervisor.start(spec("pool").maxChildren(2).build());
+        sup = Supervisor.start(dynamic("pool").maxChildren(2).build());
         List<Object> args = new java.util.concurrent.CopyOnWriteArrayList<>();
         Worker w = ctx -> { args.add(ctx.argument()); Thread.currentThread().join(); };
         sup.startChild(ChildSpec.worker("w1", w).build(), "job-1").join();
@@ -193,6 +208,161 @@ class SupervisorSemanticsTest {
                 .cause().isInstanceOf(SupervisorException.class).hasMessageContaining("maxChildren=2");
         await().until(() -> args.size() == 2);
         assertThat(args).containsExactlyInAnyOrder("job-1", "job-2");
+    }
+
+    private SupervisorSpec.Builder dynamic(String name) {
+        return SupervisorSpec.dynamic(name).scheduler(clock).shutdownHook(false).listener(t.events::add);
+    }
+
+    /** Elixir: max_children counts the children the supervisor has now; one that exits and is not restarted no longer counts. */
+    @Test
+    void dynamicSupervisorCountsOnlyTheChildrenItHasAgainstMaxChildren() {
+        sup = Supervisor.start(dynamic("pool").maxChildren(2).build());
+        ChildRef a = sup.startChild(t.worker("job").restart(Restart.TEMPORARY).build()).join();
+        ChildRef b = sup.startChild(t.worker("job").restart(Restart.TRANSIENT).build()).join();
+        assertThat(code(sup.startChild(t.worker("job").build()))).isEqualTo("max_children");
+        t.crash(a.name());                                      // temporary: removed after any exit
+        await().until(() -> sup.countChildren().join().specs() == 1);
+        sup.startChild(t.worker("job").build()).join();         // room again
+        t.finish(b.name());                                     // transient, normal exit: removed
+        await().until(() -> sup.countChildren().join().specs() == 1);
+        assertThat(sup.countChildren().join()).isEqualTo(new Supervisor.ChildCounts(1, 1, 0, 1));
+        assertThat(sup.whichChildren().join()).extracting(c -> c.ref().name()).containsExactly("job#3");
+    }
+
+    /** Elixir: ids need not be unique; children are addressed by their handle, and terminate_child removes the child. */
+    @Test
+    void dynamicSupervisorTakesRepeatedIdsAndAddressesEachChildByItsRef() {
+        sup = Supervisor.start(dynamic("pool").build());
+        ChildRef first = sup.startChild(t.worker("w").build()).join();
+        ChildRef second = sup.startChild(t.worker("w").build()).join();
+        assertThat(first).isNotEqualTo(second);
+        assertThat(first.name()).isEqualTo("w#1");
+        assertThat(sup.whichChildren().join()).extracting(ChildInfo::id).containsExactly("w", "w");
+        sup.terminateChild(first).join();
+        assertThat(t.log).contains("stop:w#1").doesNotContain("stop:w#2");
+        assertThat(sup.whichChildren().join()).extracting(ChildInfo::ref).containsExactly(second);
+        assertThat(code(sup.terminateChild(first))).isEqualTo("not_found");
+        assertThat(code(sup.terminateChild("w"))).isEqualTo("simple_one_for_one");
+        assertThat(code(sup.restartChild("w#2"))).isEqualTo("simple_one_for_one");
+        assertThat(code(sup.deleteChild("w#2"))).isEqualTo("simple_one_for_one");
+    }
+
+    @Test
+    void dynamicSupervisorRestartsAPermanentChildUnderTheSameRefAndDropsAFatalOne() {
+        sup = Supervisor.start(dynamic("pool").build());
+        ChildRef w = sup.startChild(t.worker("w").build()).join();
+        t.crash(w.name());
+        t.awaitStarts(sup, w.name(), 2);
+        assertThat(info(sup, w.name()).ref()).isEqualTo(w);
+        ChildRef r = sup.startChild(remote("r").build()).join();
+        remotes.get(r.name()).exit.complete(new ExitReason.Fatal(new IllegalArgumentException("bad flag")));
+        await().until(() -> sup.countChildren().join().specs() == 1);
+    }
+
+    /** Elixir's DynamicSupervisor.init: max_restarts 3, max_seconds 5; a static supervisor keeps OTP's 1 in 5 s. */
+    @Test
+    void dynamicSupervisorDefaultsToElixirsThreeRestartsInFiveSeconds() {
+        SupervisorSpec d = SupervisorSpec.dynamic("d").build();
+        assertThat(d.intensity()).isEqualTo(3);
+        assertThat(d.period()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(SupervisorSpec.builder("s").build().intensity()).isEqualTo(1);
+        sup = Supervisor.start(dynamic("pool").build());
+        ChildRef w = sup.startChild(t.worker("w").build()).join();
+        for (int i = 1; i <= 3; i++) {
+            t.awaitStarts(sup, w.name(), i);
+            t.crash(w.name());
+        }
+        t.awaitStarts(sup, w.name(), 4);
+        assertThat(sup.termination()).isNotDone();
+        t.crash(w.name());
+        assertThat(sup.termination().join()).isEqualTo(new ExitReason.Shutdown("reached_max_restart_intensity"));
+        sup = null;
+    }
+
+    @Test
+    void dynamicSupervisorStopsItsChildrenAllAtOnce() {
+        java.util.concurrent.CountDownLatch bothAsked = new java.util.concurrent.CountDownLatch(2);
+        Worker slow = ctx -> {
+            try {
+                Thread.currentThread().join();
+            } catch (InterruptedException e) {
+                bothAsked.countDown();
+                bothAsked.await();              // exits only once the other child was asked to stop too
+            }
+        };
+        sup = Supervisor.start(dynamic("pool").build());
+        sup.startChild(ChildSpec.worker("a", slow).build()).join();
+        sup.startChild(ChildSpec.worker("b", slow).build()).join();
+        assertThat(sup.stop()).succeedsWithin(Duration.ofSeconds(10));
+        sup = null;
+    }
+
+    @Test
+    void aDynamicSpecRefusesStaticChildrenOtherStrategiesAndAutoShutdown() {
+        assertThatThrownBy(() -> SupervisorSpec.dynamic("d").child(t.worker("a")).build())
+                .hasMessageContaining("starts with no children");
+        assertThatThrownBy(() -> SupervisorSpec.dynamic("d").strategy(Strategy.ONE_FOR_ALL).build())
+                .hasMessageContaining("ONE_FOR_ONE, was ONE_FOR_ALL");
+        assertThatThrownBy(() -> SupervisorSpec.dynamic("d").autoShutdown(AutoShutdown.ANY_SIGNIFICANT).build())
+                .hasMessageContaining("no autoShutdown");
+        assertThatThrownBy(() -> SupervisorSpec.builder("s").maxChildren(3).build())
+                .hasMessageContaining("maxChildren=3 applies to a dynamic supervisor");
+    }
+
+    /** OTP's which_children answers in reverse start order; ours in start order (docs/semantics.md). */
+    @Test
+    void whichChildrenListsChildrenInStartOrderWithAddedChildrenLast() {
+        sup = Supervisor.start(spec("s").child(t.worker("a")).child(t.worker("b")).build());
+        sup.startChild(t.worker("c").build()).join();
+        sup.startChild(t.worker("d").build()).join();
+        assertThat(sup.whichChildren().join()).extracting(ChildInfo::id).containsExactly("a", "b", "c", "d");
+    }
+
+    /**
+     * OTP (supervisor.erl): a child that fails to restart under one_for_all is retried through
+     * {@code try_again_restart} → {@code restart(one_for_all, Child)}, which stops every child again, the ones
+     * already restarted in that round included, and starts them all in order.
+     */
+    @Test
+    void oneForAllRunsTheWholeStrategyAgainWhenAChildFailsToRestart() {
+        java.util.concurrent.atomic.AtomicInteger dbStarts = new java.util.concurrent.atomic.AtomicInteger();
+        var dbStarter = t.worker("db").build().starter();
+        sup = Supervisor.start(spec("s").strategy(Strategy.ONE_FOR_ALL).intensity(10, Duration.ofSeconds(5))
+                .child(t.worker("api"))
+                .child(ChildSpec.builder("db", ctx -> {
+                    if (dbStarts.incrementAndGet() != 2) return dbStarter.start(ctx);      // logs "start:db"
+                    t.log.add("start:db");                     // the first restart fails, the next succeeds
+                    return CompletableFuture.failedFuture(new IllegalStateException("disk busy"));
+                }, ChildType.WORKER))
+                .child(t.worker("cache")).build());
+        t.awaitStarts(sup, "cache", 1);
+        t.clearLog();
+        t.crash("api");
+        t.awaitStarts(sup, "cache", 2);
+        assertThat(t.log).containsExactly("stop:api", "stop:cache", "stop:db", "start:api", "start:db",
+                "stop:api", "start:api", "start:db", "start:cache");
+        assertThat(t.starts("api")).isEqualTo(3);
+        assertThat(info(sup, "db").restarts()).isEqualTo(1);
+        assertThat(info(sup, "api").restarts()).isEqualTo(1);
+    }
+
+    /** OTP: init answers {stop, {shutdown, {failed_to_start_child, Id, Reason}}}. */
+    @Test
+    void aSupervisorWhoseChildFailsToStartTerminatesWithAShutdownNamingTheChild() {
+        IllegalStateException cause = new IllegalStateException("port taken");
+        CompletableFuture<Supervisor> start = Supervisor.startAsync(spec("s").child(t.worker("a"))
+                .child(ChildSpec.builder("bad", ctx -> CompletableFuture.failedFuture(cause), ChildType.WORKER)).build());
+        assertThat(start).failsWithin(Duration.ofSeconds(10));
+        SupervisorEvent.SupervisorTerminated terminated = t.events.stream()
+                .filter(e -> e instanceof SupervisorEvent.SupervisorTerminated).map(e -> (SupervisorEvent.SupervisorTerminated) e)
+                .findFirst().orElseThrow();
+        assertThat(terminated.reason()).isInstanceOfSatisfying(ExitReason.Shutdown.class, s -> {
+            assertThat(s.detail()).isEqualTo("failed_to_start_child");
+            assertThat(s.cause()).get().isInstanceOf(SupervisorException.class)
+                    .satisfies(c -> assertThat(c.getMessage()).contains("'bad'"))
+                    .satisfies(c -> assertThat(c.getCause()).isSameAs(cause));
+        });
     }
 
     @Test
@@ -326,8 +496,8 @@ class SupervisorSemanticsTest {
     private ChildSpec.Builder remote(String id) {
         return ChildSpec.builder(id, ctx -> {
             var r = new SupervisorConcurrencyTest.Remote();
-            remotes.put(id, r);
-            remoteStarts.merge(id, 1, Integer::sum);
+            remotes.put(ctx.id(), r);
+            remoteStarts.merge(ctx.id(), 1, Integer::sum);
             return CompletableFuture.completedFuture(r);
         }, ChildType.WORKER);
     }
@@ -444,7 +614,7 @@ class SupervisorSemanticsTest {
     void aSlowStartDoesNotFreezeQueriesOrStopAndTimesOut() {
         CompletableFuture<dev.supervision.spi.RunningChild> never = new CompletableFuture<>();
         sup = Supervisor.start(spec("s").build());
-        CompletableFuture<Void> adding = sup.startChild(ChildSpec.builder("slow", ctx -> never, ChildType.WORKER)
+        CompletableFuture<ChildRef> adding = sup.startChild(ChildSpec.builder("slow", ctx -> never, ChildType.WORKER)
                 .startTimeout(Duration.ofMinutes(5)).build());
         await().until(() -> sup.whichChildren().join().stream().anyMatch(c -> c.state() == ChildState.STARTING));
         assertThat(sup.countChildren().join().specs()).isEqualTo(1);

@@ -3,6 +3,7 @@ package dev.supervision.internal;
 import dev.supervision.AutoShutdown;
 import dev.supervision.ChildDetails;
 import dev.supervision.ChildInfo;
+import dev.supervision.ChildRef;
 import dev.supervision.ChildSpec;
 import dev.supervision.ChildState;
 import dev.supervision.ChildType;
@@ -23,9 +24,8 @@ import dev.supervision.spi.Scheduler;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -63,8 +63,13 @@ public final class SupervisorRuntime implements Supervisor {
     private final ArrayDeque<Runnable> local = new ArrayDeque<>();
 
     // ---- loop-confined state ----
-    private final List<Entry> children = new ArrayList<>();
-    private final Map<String, Entry> byId = new HashMap<>();
+    /**
+     * The children in start order, by {@link ChildRef#name()}: the id in a static supervisor, id#serial in a
+     * dynamic one (a map, so that a dynamic supervisor drops one of 100,000 children without a scan).
+     */
+    private final LinkedHashMap<String, Entry> children = new LinkedHashMap<>();
+    /** The last serial a dynamic child got. */
+    private long serial;
     private final ArrayDeque<Long> restartTimes = new ArrayDeque<>();
     private final ArrayDeque<Op> ops = new ArrayDeque<>();
     private boolean opRunning;
@@ -229,27 +234,25 @@ public final class SupervisorRuntime implements Supervisor {
     // ------------------------------------------------------------------ start-up
 
     private void init(CompletableFuture<Supervisor> started, boolean hook) {
-        for (ChildSpec c : spec.children()) {
-            Entry e = new Entry(c, null);
-            children.add(e);
-            byId.put(c.id(), e);
-        }
+        for (ChildSpec c : spec.children()) add(c, null);
         opRunning = true;
         // Before the first start: a JVM told to stop while a child is still starting (a model loading for
         // minutes) must stop what was started, and the start in progress.
         if (hook) registerHook();
-        startInOrder(new ArrayList<>(children), 0).whenComplete((failed, err) -> {
+        startInOrder(new ArrayList<>(children.values()), 0).whenComplete((failed, err) -> {
             opRunning = false;
             if (failed == null) {
                 started.complete(this);
                 pump();
                 return;
             }
+            // OTP: init stops with {shutdown, {failed_to_start_child, Id, Reason}}.
             Throwable cause = failed.lastStartError;
-            LOG.error("supervisor '{}': start failed: child '{}' did not start", name, failed.spec.id(), cause);
-            terminate(new ExitReason.Failure(cause)).whenComplete((r, x) -> started.completeExceptionally(
-                    new SupervisorException("start_failed", "supervisor '" + name + "': child '" + failed.spec.id()
-                            + "' failed to start: " + cause, cause)));
+            LOG.error("supervisor '{}': start failed: child '{}' did not start", name, failed.name(), cause);
+            SupervisorException error = new SupervisorException("start_failed", "supervisor '" + name + "': child '"
+                    + failed.name() + "' failed to start: " + cause, cause);
+            terminate(new ExitReason.Shutdown("failed_to_start_child", Optional.of(error)))
+                    .whenComplete((r, x) -> started.completeExceptionally(error));
         });
     }
 
@@ -293,7 +296,7 @@ public final class SupervisorRuntime implements Supervisor {
         long inc = e.incarnation;
         CompletableFuture<RunningChild> pending;
         try {
-            String id = e.spec.id();
+            String id = e.name();   // a dynamic child's context id is its unique name
             pending = e.spec.starter().start(new ChildContext(name, id, inc, e.argument,
                     notice -> post(() -> emit(new SupervisorEvent.ChildNoticed(name, id, notice))))).toCompletableFuture();
         } catch (Throwable t) {
@@ -304,7 +307,7 @@ public final class SupervisorRuntime implements Supervisor {
         Scheduler.Cancellable timeout = e.spec.startTimeout().map(d -> clock.schedule(d, () -> post(() -> {
             if (result.isDone()) return;
             starting.cancel(true);
-            failStart(e, result, new TimeoutException("child '" + e.spec.id() + "' did not start within " + d));
+            failStart(e, result, new TimeoutException("child '" + e.name() + "' did not start within " + d));
         }))).orElse(null);
         starting.whenComplete((rc, err) -> post(() -> {
             if (timeout != null) timeout.cancel();
@@ -320,13 +323,13 @@ public final class SupervisorRuntime implements Supervisor {
             e.running = rc;
             e.startedAt = clock.nanoTime();
             e.state = ChildState.RUNNING;
-            emit(new SupervisorEvent.ChildStarted(name, e.spec.id()));
+            emit(new SupervisorEvent.ChildStarted(name, e.name()));
             if (e.circuit == CircuitState.HALF_OPEN && spec.giveUp() instanceof GiveUp.CircuitBreaker cb) {
                 e.timer = clock.schedule(cb.stableFor(), () -> post(() -> {
                     if (e.running == rc && e.circuit == CircuitState.HALF_OPEN) {
                         e.circuit = CircuitState.CLOSED;
-                        emit(new SupervisorEvent.CircuitClosed(name, e.spec.id()));
-                        LOG.info("supervisor '{}': circuit of child '{}' closed", name, e.spec.id());
+                        emit(new SupervisorEvent.CircuitClosed(name, e.name()));
+                        LOG.info("supervisor '{}': circuit of child '{}' closed", name, e.name());
                     }
                 }));
             }
@@ -342,8 +345,8 @@ public final class SupervisorRuntime implements Supervisor {
         e.lastStartError = cause;
         e.lastExit = new ExitReason.Failure(cause);
         e.state = ChildState.FAILED;
-        emit(new SupervisorEvent.StartFailed(name, e.spec.id(), cause));
-        LOG.error("supervisor '{}': start_error child '{}': {}", name, e.spec.id(), cause.toString());
+        emit(new SupervisorEvent.StartFailed(name, e.name(), cause));
+        LOG.error("supervisor '{}': start_error child '{}': {}", name, e.name(), cause.toString());
         result.complete(false);
     }
 
@@ -395,10 +398,10 @@ public final class SupervisorRuntime implements Supervisor {
         e.cancelTimer();
         e.timer = clock.schedule(KILL_GRACE, () -> post(() -> {
             if (e.running != rc) return;
-            String detail = "child '" + e.spec.id() + "' did not exit after a forced stop (a thread ignoring interrupts?); "
+            String detail = "child '" + e.name() + "' did not exit after a forced stop (a thread ignoring interrupts?); "
                     + "it is abandoned and no longer supervised";
             LOG.error("supervisor '{}': shutdown_error {}", name, detail);
-            emit(new SupervisorEvent.ChildAbandoned(name, e.spec.id(), detail));
+            emit(new SupervisorEvent.ChildAbandoned(name, e.name(), detail));
             finishStop(e, new ExitReason.Shutdown("abandoned"));
         }));
     }
@@ -411,6 +414,10 @@ public final class SupervisorRuntime implements Supervisor {
         CompletableFuture<Void> done = e.stopDone;
         e.stopDone = null;
         if (done != null) done.complete(null);
+    }
+
+    private CompletableFuture<Void> stopAll(List<Entry> list) {
+        return CompletableFuture.allOf(list.stream().map(this::stopEntry).toArray(CompletableFuture[]::new));
     }
 
     private CompletableFuture<Void> stopInReverse(List<Entry> list) {
@@ -426,7 +433,7 @@ public final class SupervisorRuntime implements Supervisor {
 
     private void onExit(Entry e, RunningChild rc, ExitReason reason) {
         if (e.running != rc) return;               // stale: an abandoned or replaced incarnation
-        emit(new SupervisorEvent.ChildExited(name, e.spec.id(), reason));
+        emit(new SupervisorEvent.ChildExited(name, e.name(), reason));
         if (e.stopDone != null) {                  // a stop we asked for
             finishStop(e, reason);
             return;
@@ -435,10 +442,10 @@ public final class SupervisorRuntime implements Supervisor {
         e.lastExit = reason;
         e.cancelTimer();
         switch (reason) {
-            case ExitReason.Failure f -> LOG.error("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), f.cause().toString());
+            case ExitReason.Failure f -> LOG.error("supervisor '{}': child_terminated '{}' reason={}", name, e.name(), f.cause().toString());
             case ExitReason.Fatal f -> LOG.error("supervisor '{}': child_terminated '{}' reason=fatal (not restarted): {}",
-                    name, e.spec.id(), f.cause().toString());
-            default -> LOG.info("supervisor '{}': child_terminated '{}' reason={}", name, e.spec.id(), reason);
+                    name, e.name(), f.cause().toString());
+            default -> LOG.info("supervisor '{}': child_terminated '{}' reason={}", name, e.name(), reason);
         }
         boolean restart = !(reason instanceof ExitReason.Fatal) && switch (e.spec.restart()) {
             case PERMANENT -> true;
@@ -451,21 +458,22 @@ public final class SupervisorRuntime implements Supervisor {
         enqueueOp(() -> {
             // OTP ignores an exit from a pid it no longer has: a group restart that ran meanwhile
             // already started a new incarnation of this child.
-            if (e.incarnation != inc || !byId.containsKey(e.spec.id())) return CompletableFuture.completedFuture(null);
+            if (e.incarnation != inc || e.removed) return CompletableFuture.completedFuture(null);
             return restart ? restartAfterExit(e, counted) : settleWithoutRestart(e);
         });
     }
 
     private CompletableFuture<Void> settleWithoutRestart(Entry e) {
-        if (e.spec.restart() == Restart.TEMPORARY) remove(e);
+        // OTP drops a TEMPORARY child's spec; Elixir's DynamicSupervisor drops every child it does not restart.
+        if (e.spec.restart() == Restart.TEMPORARY || spec.dynamic()) remove(e);
         if (e.spec.significant()) {
             boolean shut = switch (spec.autoShutdown()) {
                 case NEVER -> false;
                 case ANY_SIGNIFICANT -> true;
-                case ALL_SIGNIFICANT -> children.stream().noneMatch(c -> c.spec.significant() && c.alive());
+                case ALL_SIGNIFICANT -> children.values().stream().noneMatch(c -> c.spec.significant() && c.alive());
             };
             if (shut) {
-                LOG.info("supervisor '{}': auto_shutdown after significant child '{}' exited", name, e.spec.id());
+                LOG.info("supervisor '{}': auto_shutdown after significant child '{}' exited", name, e.name());
                 return terminate(new ExitReason.Shutdown("auto_shutdown")).thenApply(r -> null);
             }
         }
@@ -479,18 +487,32 @@ public final class SupervisorRuntime implements Supervisor {
             return CompletableFuture.completedFuture(null);
         }
         if (counted && !addRestart()) return giveUp(e);
+        return restartGroup(e, counted);
+    }
+
+    /**
+     * OTP's {@code restart(Strategy, Child)}: stops the rest of {@code e}'s group (per the strategy, as the
+     * supervisor's children are now) in reverse order, drops the TEMPORARY ones, then schedules the group's
+     * start in order. Runs after an exit and again for a child whose restart failed (OTP's
+     * {@code try_again_restart}): under ONE_FOR_ALL the children already restarted in that round are stopped
+     * and started again.
+     */
+    private CompletableFuture<Void> restartGroup(Entry e, boolean withBackoff) {
         List<Entry> group = switch (spec.strategy()) {
             case ONE_FOR_ONE -> List.of(e);
-            case ONE_FOR_ALL -> new ArrayList<>(children);
-            case REST_FOR_ONE -> new ArrayList<>(children.subList(children.indexOf(e), children.size()));
+            case ONE_FOR_ALL -> new ArrayList<>(children.values());
+            case REST_FOR_ONE -> {
+                List<Entry> all = new ArrayList<>(children.values());
+                yield new ArrayList<>(all.subList(all.indexOf(e), all.size()));
+            }
         };
         List<Entry> others = new ArrayList<>(group);
         others.remove(e);
         return stopInReverse(others).thenCompose(v -> {
             for (Entry o : others) if (o.spec.restart() == Restart.TEMPORARY) remove(o);
             List<Entry> toStart = new ArrayList<>(group);
-            toStart.removeIf(o -> !byId.containsKey(o.spec.id()) || o.circuit == CircuitState.OPEN);
-            return scheduleRestart(e, toStart, counted);
+            toStart.removeIf(o -> o.removed || o.circuit == CircuitState.OPEN);
+            return scheduleRestart(e, toStart, withBackoff);
         });
     }
 
@@ -506,7 +528,7 @@ public final class SupervisorRuntime implements Supervisor {
             trigger.attempt++;
         }
         trigger.restarts++;
-        emit(new SupervisorEvent.RestartScheduled(name, trigger.spec.id(), delay, trigger.attempt));
+        emit(new SupervisorEvent.RestartScheduled(name, trigger.name(), delay, trigger.attempt));
         for (Entry g : group) {
             g.state = ChildState.RESTARTING;
             g.scheduledBy = trigger;
@@ -527,19 +549,19 @@ public final class SupervisorRuntime implements Supervisor {
      * stopped, deleted or rescheduled by a later restart meanwhile is left alone.
      */
     private CompletableFuture<Void> startGroup(Entry trigger, List<Entry> group) {
-        group.removeIf(g -> !byId.containsKey(g.spec.id()) || g.alive() || g.scheduledBy != trigger);
+        group.removeIf(g -> g.removed || g.alive() || g.scheduledBy != trigger);
         return startInOrder(group, 0).thenCompose(failed -> {
             if (failed == null || terminating) return CompletableFuture.completedFuture(null);
-            // OTP: a failed restart counts as a restart and is tried again with the rest of the group.
-            List<Entry> rest = new ArrayList<>(group.subList(group.indexOf(failed), group.size()));
+            List<Entry> rest = new ArrayList<>(group.subList(group.indexOf(failed) + 1, group.size()));
             if (failed.lastStartError instanceof dev.supervision.FatalStartException) {
-                // Another attempt cannot fix it: the child stays FAILED, uncounted; the rest still starts.
-                rest.remove(failed);
+                // Another attempt cannot fix it: the child stays FAILED (a dynamic supervisor drops it),
+                // uncounted; the rest still starts.
+                if (spec.dynamic()) remove(failed);
                 for (Entry r : rest) r.scheduledBy = failed;
                 return startGroup(failed, rest);
             }
-            if (addRestart()) return scheduleRestart(failed, rest, true);
-            rest.remove(failed);
+            // OTP: a failed restart counts as a restart and runs the strategy again for the failed child.
+            if (addRestart()) return restartGroup(failed, true);
             return giveUp(failed).thenCompose(v -> {
                 // A circuit breaker isolates the failed child; the rest of its group still starts.
                 if (terminating) return CompletableFuture.completedFuture(null);
@@ -552,7 +574,7 @@ public final class SupervisorRuntime implements Supervisor {
     /** Drops the group restart that {@code trigger}'s timer would have run (the trigger was stopped). */
     private void dropPendingRestart(Entry trigger) {
         trigger.restartPending = false;
-        for (Entry x : children) {
+        for (Entry x : children.values()) {
             if (x.scheduledBy == trigger && !x.alive()) {
                 x.scheduledBy = null;
                 x.nextRestartAt = -1;
@@ -571,11 +593,11 @@ public final class SupervisorRuntime implements Supervisor {
     }
 
     private CompletableFuture<Void> giveUp(Entry e) {
-        emit(new SupervisorEvent.IntensityExceeded(name, e.spec.id(), spec.intensity(), spec.period()));
+        emit(new SupervisorEvent.IntensityExceeded(name, e.name(), spec.intensity(), spec.period()));
         return switch (spec.giveUp()) {
             case GiveUp.Escalate x -> {
                 LOG.error("supervisor '{}': reached_max_restart_intensity ({} in {}), child '{}'; shutting down",
-                        name, spec.intensity(), spec.period(), e.spec.id());
+                        name, spec.intensity(), spec.period(), e.name());
                 yield terminate(new ExitReason.Shutdown("reached_max_restart_intensity")).thenApply(r -> null);
             }
             case GiveUp.CircuitBreaker cb -> {
@@ -591,19 +613,27 @@ public final class SupervisorRuntime implements Supervisor {
         e.circuit = CircuitState.OPEN;
         e.state = ChildState.FAILED;
         e.nextRestartAt = clock.nanoTime() + cb.coolDown().toNanos();
-        LOG.warn("supervisor '{}': circuit of child '{}' opened for {}", name, e.spec.id(), cb.coolDown());
-        emit(new SupervisorEvent.CircuitOpened(name, e.spec.id(), cb.coolDown()));
+        LOG.warn("supervisor '{}': circuit of child '{}' opened for {}", name, e.name(), cb.coolDown());
+        emit(new SupervisorEvent.CircuitOpened(name, e.name(), cb.coolDown()));
         e.timer = clock.schedule(cb.coolDown(), () -> post(() -> enqueueOp(() -> {
-            if (e.circuit != CircuitState.OPEN || !byId.containsKey(e.spec.id())) return CompletableFuture.completedFuture(null);
+            if (e.circuit != CircuitState.OPEN || e.removed) return CompletableFuture.completedFuture(null);
             e.circuit = CircuitState.HALF_OPEN;
-            emit(new SupervisorEvent.CircuitHalfOpen(name, e.spec.id()));
+            emit(new SupervisorEvent.CircuitHalfOpen(name, e.name()));
             return startEntry(e).thenAccept(ok -> { if (!ok) openCircuit(e, cb); });
         })));
     }
 
+    /** Adds a child at the end of the start order; a dynamic supervisor's child gets a name of its own. */
+    private Entry add(ChildSpec child, Object argument) {
+        String childName = spec.dynamic() ? child.id() + "#" + ++serial : child.id();
+        Entry e = new Entry(child, new ChildRef(name, childName), argument);
+        children.put(childName, e);
+        return e;
+    }
+
     private void remove(Entry e) {
-        children.remove(e);
-        byId.remove(e.spec.id());
+        children.remove(e.name());
+        e.removed = true;
     }
 
     // ------------------------------------------------------------------ termination
@@ -613,9 +643,11 @@ public final class SupervisorRuntime implements Supervisor {
         terminating = true;
         for (Op op : ops) if (op.caller() != null) op.caller().completeExceptionally(terminated());
         ops.clear();
-        for (Entry e : children) { e.cancelTimer(); }
-        stopInReverse(new ArrayList<>(children)).whenComplete((v, x) -> {
-            children.removeIf(c -> c.spec.restart() == Restart.TEMPORARY);
+        for (Entry e : children.values()) e.cancelTimer();
+        // Elixir's DynamicSupervisor stops its children all at once; OTP's static supervisor in reverse order.
+        List<Entry> all = new ArrayList<>(children.values());
+        (spec.dynamic() ? stopAll(all) : stopInReverse(all)).whenComplete((v, x) -> {
+            children.values().removeIf(c -> c.spec.restart() == Restart.TEMPORARY);
             finalSnapshot = new TreeSnapshot(name, spec.strategy(), false, infos());
             emit(new SupervisorEvent.SupervisorTerminated(name, reason));
             LOG.info("supervisor '{}': terminated, reason={}", name, reason);
@@ -636,12 +668,12 @@ public final class SupervisorRuntime implements Supervisor {
 
     @Override public String name() { return name; }
 
-    @Override public CompletableFuture<Void> startChild(ChildSpec child) { return startChild(child, null); }
+    @Override public CompletableFuture<ChildRef> startChild(ChildSpec child) { return startChild(child, null); }
 
     @Override
-    public CompletableFuture<Void> startChild(ChildSpec child, Object argument) {
+    public CompletableFuture<ChildRef> startChild(ChildSpec child, Object argument) {
         return mutate(() -> {
-            Entry existing = byId.get(child.id());
+            Entry existing = spec.dynamic() ? null : children.get(child.id());
             if (existing != null) {
                 return CompletableFuture.failedFuture(existing.alive()
                         ? new SupervisorException("already_started", "child '" + child.id() + "' is already running in '" + name + "'")
@@ -655,14 +687,12 @@ public final class SupervisorRuntime implements Supervisor {
                 return CompletableFuture.failedFuture(new IllegalArgumentException("child '" + child.id()
                         + "' is significant but supervisor '" + name + "' has autoShutdown NEVER"));
             }
-            Entry e = new Entry(child, argument);
-            children.add(e);
-            byId.put(child.id(), e);
+            Entry e = add(child, argument);
             return startEntry(e).thenCompose(ok -> {
-                if (ok) return CompletableFuture.completedFuture(null);
+                if (ok) return CompletableFuture.completedFuture(e.ref);
                 remove(e);                                      // OTP: a failed start_child leaves no spec
                 return CompletableFuture.failedFuture(new SupervisorException("start_failed",
-                        "child '" + child.id() + "' failed to start: " + e.lastStartError, e.lastStartError));
+                        "child '" + e.name() + "' failed to start: " + e.lastStartError, e.lastStartError));
             });
         });
     }
@@ -670,21 +700,31 @@ public final class SupervisorRuntime implements Supervisor {
     @Override
     public CompletableFuture<Void> terminateChild(String id) {
         return mutate(() -> {
-            Entry e = byId.get(id);
+            if (spec.dynamic()) return CompletableFuture.failedFuture(dynamicById("terminateChild", id));
+            Entry e = children.get(id);
             if (e == null) return CompletableFuture.failedFuture(notFound(id));
-            return stopEntry(e).thenRun(() -> { if (e.spec.restart() == Restart.TEMPORARY) remove(e); });
+            return terminate(e);
         });
+    }
+
+    @Override
+    public CompletableFuture<Void> terminateChild(ChildRef child) {
+        return mutate(() -> {
+            Entry e = child.supervisor().equals(name) ? children.get(child.name()) : null;
+            if (e == null) return CompletableFuture.failedFuture(notFound(child.toString()));
+            return terminate(e);
+        });
+    }
+
+    /** OTP's terminate_child: the spec stays unless TEMPORARY; a dynamic supervisor drops the child (Elixir). */
+    private CompletableFuture<Void> terminate(Entry e) {
+        return stopEntry(e).thenRun(() -> { if (e.spec.restart() == Restart.TEMPORARY || spec.dynamic()) remove(e); });
     }
 
     @Override
     public CompletableFuture<Void> restartChild(String id) {
         return mutate(() -> {
-            Entry e = byId.get(id);
-            if (e == null) return CompletableFuture.failedFuture(notFound(id));
-            if (e.alive()) return CompletableFuture.failedFuture(new SupervisorException("running", "child '" + id + "' is running"));
-            if (e.state == ChildState.RESTARTING) {
-                return CompletableFuture.failedFuture(new SupervisorException("restarting", "child '" + id + "' is restarting"));
-            }
+            Entry e = stoppedChild("restartChild", id);
             e.circuit = CircuitState.CLOSED;
             return startEntry(e).thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null)
                     : CompletableFuture.failedFuture(new SupervisorException("start_failed",
@@ -695,16 +735,30 @@ public final class SupervisorRuntime implements Supervisor {
     @Override
     public CompletableFuture<Void> deleteChild(String id) {
         return mutate(() -> {
-            Entry e = byId.get(id);
-            if (e == null) return CompletableFuture.failedFuture(notFound(id));
-            if (e.alive()) return CompletableFuture.failedFuture(new SupervisorException("running", "child '" + id + "' is running"));
-            if (e.state == ChildState.RESTARTING) {
-                return CompletableFuture.failedFuture(new SupervisorException("restarting", "child '" + id + "' is restarting"));
-            }
+            Entry e = stoppedChild("deleteChild", id);
             e.cancelTimer();
             remove(e);
             return CompletableFuture.completedFuture(null);
         });
+    }
+
+    /**
+     * The child {@code id} when it is neither running nor restarting (OTP's restart_child and delete_child);
+     * throws the refusal otherwise, which {@link #mutate} hands to the caller.
+     */
+    private Entry stoppedChild(String call, String id) {
+        if (spec.dynamic()) throw dynamicById(call, id);
+        Entry e = children.get(id);
+        if (e == null) throw notFound(id);
+        if (e.alive()) throw new SupervisorException("running", "child '" + id + "' is running");
+        if (e.state == ChildState.RESTARTING) throw new SupervisorException("restarting", "child '" + id + "' is restarting");
+        return e;
+    }
+
+    private SupervisorException dynamicById(String call, String id) {
+        return new SupervisorException("simple_one_for_one", call + "('" + id + "'): supervisor '" + name
+                + "' is dynamic; its children are addressed by the ChildRef that startChild answered"
+                + (call.equals("terminateChild") ? "" : ", and a child that is not restarted is removed"));
     }
 
     private SupervisorException notFound(String id) {
@@ -719,16 +773,16 @@ public final class SupervisorRuntime implements Supervisor {
     private List<ChildInfo> infos() {
         long now = clock.nanoTime();
         List<ChildInfo> out = new ArrayList<>(children.size());
-        for (Entry e : children) {
+        for (Entry e : children.values()) {
             Optional<ChildDetails> details = Optional.empty();
             if (e.running != null) {
                 try {
                     details = e.running.details();
                 } catch (RuntimeException ex) {
-                    LOG.warn("supervisor '{}': child '{}' failed to describe itself", name, e.spec.id(), ex);
+                    LOG.warn("supervisor '{}': child '{}' failed to describe itself", name, e.name(), ex);
                 }
             }
-            out.add(new ChildInfo(e.spec.id(), e.spec.type(), e.spec.restart(), e.state, e.restarts,
+            out.add(new ChildInfo(e.spec.id(), e.ref, e.spec.type(), e.spec.restart(), e.state, e.restarts,
                     Optional.ofNullable(e.lastExit), e.circuit,
                     e.nextRestartAt >= 0 ? Optional.of(Duration.ofNanos(Math.max(0, e.nextRestartAt - now))) : Optional.empty(),
                     e.incarnation, Optional.empty(), details));
@@ -740,7 +794,7 @@ public final class SupervisorRuntime implements Supervisor {
     public CompletableFuture<ChildCounts> countChildren() {
         return call(() -> {
             int active = 0, sups = 0;
-            for (Entry e : children) {
+            for (Entry e : children.values()) {
                 if (e.alive()) active++;
                 if (e.spec.type() == ChildType.SUPERVISOR) sups++;
             }
@@ -754,12 +808,13 @@ public final class SupervisorRuntime implements Supervisor {
         if (last != null) return CompletableFuture.completedFuture(last);
         return call(() -> {
             List<ChildInfo> flat = infos();
+            List<Entry> entries = new ArrayList<>(children.values());
             List<CompletableFuture<ChildInfo>> parts = new ArrayList<>();
-            for (int i = 0; i < children.size(); i++) {
+            for (int i = 0; i < entries.size(); i++) {
                 ChildInfo info = flat.get(i);
-                Entry e = children.get(i);
+                Entry e = entries.get(i);
                 if (e.running instanceof NestedHandle n) {
-                    parts.add(n.supervisor().snapshot().thenApply(t -> new ChildInfo(info.id(), info.type(), info.restart(),
+                    parts.add(n.supervisor().snapshot().thenApply(t -> new ChildInfo(info.id(), info.ref(), info.type(), info.restart(),
                             info.state(), info.restarts(), info.lastExit(), info.circuit(), info.nextRestartIn(),
                             info.incarnation(), Optional.of(t), info.details())));
                 } else {
@@ -791,7 +846,10 @@ public final class SupervisorRuntime implements Supervisor {
 
     private final class Entry {
         final ChildSpec spec;
+        final ChildRef ref;
         final Object argument;
+        /** No longer one of the supervisor's children (deleted, or not restarted and so dropped). */
+        boolean removed;
         ChildState state = ChildState.STOPPED;
         RunningChild running;
         CompletableFuture<RunningChild> pendingStart;
@@ -810,10 +868,14 @@ public final class SupervisorRuntime implements Supervisor {
         Throwable lastStartError;
         CircuitState circuit = CircuitState.CLOSED;
 
-        Entry(ChildSpec spec, Object argument) {
+        Entry(ChildSpec spec, ChildRef ref, Object argument) {
             this.spec = spec;
+            this.ref = ref;
             this.argument = argument;
         }
+
+        /** Unique within the supervisor: the id, or id#serial in a dynamic supervisor. */
+        String name() { return ref.name(); }
 
         boolean alive() { return running != null || pendingStart != null; }
 
@@ -821,6 +883,6 @@ public final class SupervisorRuntime implements Supervisor {
             if (timer != null) { timer.cancel(); timer = null; }
         }
 
-        @Override public String toString() { return spec.id(); }
+        @Override public String toString() { return name(); }
     }
 }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.supervision.Backoff;
 import dev.supervision.ChildInfo;
+import dev.supervision.ChildRef;
 import dev.supervision.ChildSpec;
 import dev.supervision.ChildState;
 import dev.supervision.ExitReason;
@@ -92,6 +93,28 @@ class ProcessChildTest {
         assertThat(c.backoff()).isEqualTo(ProcessChild.DEFAULT_BACKOFF);
         assertThat(c.shutdown()).isEqualTo(dev.supervision.Shutdown.timeout(Duration.ofSeconds(15)));
         assertThat(c.startTimeout()).contains(Duration.ofMinutes(5));
+    }
+
+    /**
+     * A dynamic supervisor takes repeated ids (Elixir's DynamicSupervisor): each process child is tagged with
+     * its own name (id#n), so stopping one never touches the other's process tree.
+     */
+    @Test
+    void dynamicProcessChildrenSharingAnIdAreTaggedApartAndStoppedAlone() throws IOException {
+        Path sleeper = script("sleeper.sh", "sleep 1000 & wait");
+        String name = TestProcesses.tree("pool");
+        sup = Supervisor.start(SupervisorSpec.dynamic(name).shutdownHook(false).listener(events::add).build());
+        ChildRef first = sup.startChild(ProcessChild.spec(proc("worker", sleeper).build()).build()).join();
+        ChildRef second = sup.startChild(ProcessChild.spec(proc("worker", sleeper).build()).build()).join();
+        assertThat(List.of(first.name(), second.name())).containsExactly("worker#1", "worker#2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> TestProcesses.tagged(name).size() == 4);   // two bash + two sleep
+        List<dev.supervision.process.internal.ProcessScan.TaggedProcess> secondsTree =
+                ProcessScan.scan(t -> t.tree().equals(name) && t.child().equals("worker#2"));
+        assertThat(secondsTree).hasSize(2);
+        sup.terminateChild(first).join();
+        assertThat(TestProcesses.tagged(name)).containsExactlyInAnyOrderElementsOf(
+                secondsTree.stream().map(ProcessScan.TaggedProcess::process).toList());
+        assertThat(sup.whichChildren().join()).extracting(ChildInfo::ref).containsExactly(second);
     }
 
     @Test

@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * 100,000 dynamic children started through {@link Supervisor#startChild} on one supervisor (default
+ * 100,000 dynamic children started through {@link Supervisor#startChild} on one dynamic supervisor (default
  * maxChildren, i.e. unlimited), one shot per iteration ({@link Mode#SingleShotTime}); all
  * {@code startChild} calls are issued, then all are joined. The supervisor is stopped after each
  * iteration (not measured).
@@ -68,7 +68,7 @@ public class DynamicChildrenBench {
 
     @Setup(Level.Iteration)
     public void startSupervisor() {
-        supervisor = Supervisor.start(SupervisorSpec.builder("bench-dynamic").shutdownHook(false).build());
+        supervisor = Supervisor.start(SupervisorSpec.dynamic("bench-dynamic").shutdownHook(false).build());
     }
 
     @TearDown(Level.Iteration)

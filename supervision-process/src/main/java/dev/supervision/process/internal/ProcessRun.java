@@ -136,12 +136,12 @@ final class ProcessRun implements RunningChild {
         List<LineListener> listeners = List.of(this::onLine);
         if (!spec.signatures().signatures().isEmpty()) {
             CrashClassifier c = new CrashClassifier(spec.signatures(), Clock.systemUTC(), m -> LOG.info(
-                    "process '{}' (pid {}): output matched crash signature {} ({}): {}", spec.id(), pid(), m.signature().id(), m.kind(), m.evidence()));
+                    "process '{}' (pid {}): output matched crash signature {} ({}): {}", ctx.id(), pid(), m.signature().id(), m.kind(), m.evidence()));
             classifier = c;
             listeners = List.of(this::onLine, c);
         }
         watchOomKills();
-        output = OutputPump.start(spec.id(), process, spec.output(), listeners);
+        output = OutputPump.start(ctx.id(), process, spec.output(), listeners);
         watchMemory();
         process.onExit().whenComplete((p, e) -> onMainExit());
         startResult.whenComplete((v, e) -> {
@@ -185,7 +185,7 @@ final class ProcessRun implements RunningChild {
         startChecks();
         joinBrake();
         if (!startResult.complete(this)) return;
-        LOG.info("process '{}' (pid {}) ready after {} ({})", spec.id(), pid(), after, how);
+        LOG.info("process '{}' (pid {}) ready after {} ({})", ctx.id(), pid(), after, how);
     }
 
     /**
@@ -205,7 +205,7 @@ final class ProcessRun implements RunningChild {
             try {
                 g.check(root.get()).ifPresent(this::limitExceeded);
             } catch (RuntimeException e) {             // a periodic task that throws is never run again
-                LOG.warn("process '{}': memory sample failed", spec.id(), e);
+                LOG.warn("process '{}': memory sample failed", ctx.id(), e);
             }
         };
         if (!spec.guards().hasLimits() && !blocking) {
@@ -227,7 +227,7 @@ final class ProcessRun implements RunningChild {
                 return;
             }
             if (!guardInFlight.compareAndSet(false, true)) return;
-            Thread.ofVirtual().name("supervision-guard-" + spec.id()).start(() -> {
+            Thread.ofVirtual().name("supervision-guard-" + ctx.id()).start(() -> {
                 try {
                     sample.run();
                 } finally {
@@ -246,7 +246,7 @@ final class ProcessRun implements RunningChild {
         Optional<ProcessRef> root = tree.root();
         if (spec.hostMemoryFloor().isEmpty() || root.isEmpty()) return;
         leaveBrake = HostGuards.brake(spec.hostMemoryFloor().get()).join(new EmergencyBrake.Candidate() {
-            @Override public String name() { return spec.id(); }
+            @Override public String name() { return ctx.id(); }
             @Override public Optional<MemorySampler.TreeMemory> memory() {
                 return ending.get() == null ? MemorySampler.sample(root.get()) : Optional.empty();
             }
@@ -272,7 +272,7 @@ final class ProcessRun implements RunningChild {
         if (c != null) c.guardTripped(trip.reason(), trip.toString());   // before the stop: the verdict needs it
         try {
             ctx.notify(new ProcessEvent.GuardTripped(trip));
-            LOG.warn("process '{}' (pid {}): memory guard tripped, {}; stopping its tree", spec.id(), pid(), trip);
+            LOG.warn("process '{}' (pid {}): memory guard tripped, {}; stopping its tree", ctx.id(), pid(), trip);
         } finally {
             endTree(spec.stopTimeout());
         }
@@ -281,7 +281,7 @@ final class ProcessRun implements RunningChild {
     private void startChecks() {
         spec.maxAge().ifPresent(age -> addTimer(ProcessTimers.after(age.minus(Duration.ofNanos(readyNanos - launchedNanos)), () -> {
             if (!ending.compareAndSet(null, new Ending.MaxAge(age))) return;
-            LOG.info("process '{}' (pid {}) reached its maximum age {}; restarting it", spec.id(), pid(), age);
+            LOG.info("process '{}' (pid {}) reached its maximum age {}; restarting it", ctx.id(), pid(), age);
             endTree(spec.stopTimeout());
         })));
         spec.liveness().ifPresent(l -> addTimer(ProcessTimers.every(l.initialDelay(), l.interval(), () -> {
@@ -332,7 +332,7 @@ final class ProcessRun implements RunningChild {
         } catch (NoSuchFileException none) {
             ageMillis = (System.nanoTime() - readyNanos) / 1_000_000;
         } catch (IOException e) {
-            LOG.warn("process '{}': cannot read heartbeat file {}: {}", spec.id(), hb.file(), e.toString());
+            LOG.warn("process '{}': cannot read heartbeat file {}: {}", ctx.id(), hb.file(), e.toString());
             return;
         }
         if (ageMillis > hb.maxAge().toMillis()) {
@@ -358,7 +358,7 @@ final class ProcessRun implements RunningChild {
 
     private void checkFailed(ProcessCrash.Kind kind, String detail) {
         if (!ending.compareAndSet(null, new Ending.CheckFailed(kind, detail))) return;
-        LOG.warn("process '{}' (pid {}): {}; stopping its tree", spec.id(), pid(), detail);
+        LOG.warn("process '{}' (pid {}): {}; stopping its tree", ctx.id(), pid(), detail);
         endTree(spec.stopTimeout());
     }
 
@@ -368,8 +368,8 @@ final class ProcessRun implements RunningChild {
         CompletableFuture<?> reported = new CompletableFuture<>();
         stopping.accumulateAndGet(reported, (earlier, now) -> earlier == null ? now : CompletableFuture.allOf(earlier, now));
         tree.stop(spec.stopSignal(), grace).whenComplete((result, e) -> {
-            if (e != null) LOG.error("process '{}': stopping the tree of pid {} failed", spec.id(), pid(), e);
-            else if (!result.clean()) LOG.error("process '{}': the tree of pid {} is not fully stopped: {}", spec.id(), pid(), result);
+            if (e != null) LOG.error("process '{}': stopping the tree of pid {} failed", ctx.id(), pid(), e);
+            else if (!result.clean()) LOG.error("process '{}': the tree of pid {} is not fully stopped: {}", ctx.id(), pid(), result);
             if (result != null && !result.killed().isEmpty()) {
                 ctx.notify(new ProcessEvent.StopEscalated(result.killed().stream().map(ProcessRef::pid).toList(), grace));
             }
@@ -388,7 +388,7 @@ final class ProcessRun implements RunningChild {
     private void abandon(StopResult result) {
         String detail = "pid " + pid() + " is still alive after " + TreeStopper.KILL_ROUNDS
                 + " SIGKILL rounds (uninterruptible sleep?): abandoned, no longer supervised; " + result.problems();
-        LOG.error("process '{}': {}", spec.id(), detail);
+        LOG.error("process '{}': {}", ctx.id(), detail);
         abandoned = true;
         stopSampling.run();
         leaveBrake.run();
@@ -413,8 +413,8 @@ final class ProcessRun implements RunningChild {
         TreeGuard g = guard;
         tree.sweep(spec.stopSignal(), grace, g == null ? List.of() : g.lastMembers())
                 .handle((result, e) -> {
-                    if (e != null) LOG.error("process '{}': sweeping the tree of pid {} failed", spec.id(), pid(), e);
-                    else if (!result.clean()) LOG.error("process '{}': what pid {} left is not fully stopped: {}", spec.id(), pid(), result);
+                    if (e != null) LOG.error("process '{}': sweeping the tree of pid {} failed", ctx.id(), pid(), e);
+                    else if (!result.clean()) LOG.error("process '{}': what pid {} left is not fully stopped: {}", ctx.id(), pid(), result);
                     return null;
                 })
                 // A stop of ours reports its escalation before the exit does.
@@ -435,7 +435,7 @@ final class ProcessRun implements RunningChild {
                     } catch (RuntimeException | Error t) {
                         // Never lose an exit: unreported, the supervisor would neither restart the child nor
                         // finish a shutdown that waits for it.
-                        LOG.error("process '{}' (pid {}): reporting its exit failed; reported as a failure", spec.id(), pid(), t);
+                        LOG.error("process '{}' (pid {}): reporting its exit failed; reported as a failure", ctx.id(), pid(), t);
                         startResult.completeExceptionally(t);
                         exit.complete(new ExitReason.Failure(t));
                     }
@@ -448,24 +448,24 @@ final class ProcessRun implements RunningChild {
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         ExitStatus status = new ExitStatus(code);
         if (!ready && why == null) {
-            Judged j = judge(new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + spec.id() + "' " + status
+            Judged j = judge(new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + ctx.id() + "' " + status
                     + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, why);
             startResult.completeExceptionally(j.restarts() ? j.crash() : new FatalStartException(j.crash().getMessage(), j.crash()));
             exit.complete(new ExitReason.Failure(j.crash()));
             return;
         }
         ExitReason reason = switch (why) {
-            case null -> ExitClassifier.classify(spec, code, pid(), uptime, tail);
-            case Ending.Exited x -> ExitClassifier.classify(spec, code, pid(), uptime, tail);    // not reached: never a witness
+            case null -> ExitClassifier.classify(spec, ctx.id(), code, pid(), uptime, tail);
+            case Ending.Exited x -> ExitClassifier.classify(spec, ctx.id(), code, pid(), uptime, tail);    // not reached: never a witness
             case Ending.Requested r -> new ExitReason.Shutdown(status.toString());
             case Ending.Cancelled c -> new ExitReason.Shutdown("start abandoned, " + status);
             case Ending.MaxAge m -> new ExitReason.RestartNow("maximum age " + m.age() + " reached");
             case Ending.Braked b -> {
-                judge(new ProcessCrash(ProcessCrash.Kind.HOST_MEMORY_FLOOR, "'" + spec.id() + "' restarted by the host memory floor: "
+                judge(new ProcessCrash(ProcessCrash.Kind.HOST_MEMORY_FLOOR, "'" + ctx.id() + "' restarted by the host memory floor: "
                         + b.trip(), Optional.of(status), pid(), uptime, tail), status, why);
                 yield new ExitReason.RestartNow("host memory below the floor: " + b.trip());
             }
-            case Ending.CheckFailed f -> new ExitReason.Failure(new ProcessCrash(f.kind(), "'" + spec.id() + "' " + f.detail(),
+            case Ending.CheckFailed f -> new ExitReason.Failure(new ProcessCrash(f.kind(), "'" + ctx.id() + "' " + f.detail(),
                     Optional.of(status), pid(), uptime, tail));
         };
         reason = switch (reason) {
@@ -486,7 +486,7 @@ final class ProcessRun implements RunningChild {
             startResult.completeExceptionally(switch (reason) {
                 case ExitReason.Fatal f -> new FatalStartException(f.cause().getMessage(), f.cause());
                 case ExitReason.Failure f -> f.cause();
-                default -> new IllegalStateException("'" + spec.id() + "' ended while starting: " + reason);
+                default -> new IllegalStateException("'" + ctx.id() + "' ended while starting: " + reason);
             });
         }
         exit.complete(reason);
@@ -510,7 +510,7 @@ final class ProcessRun implements RunningChild {
                 verdict = c.verdict(status);
             }
         }
-        CrashReport report = CrashReport.of(ctx.supervisor(), spec.id(), ctx.incarnation(), Instant.now(), crash);
+        CrashReport report = CrashReport.of(ctx.supervisor(), ctx.id(), ctx.incarnation(), Instant.now(), crash);
         if (verdict.isPresent()) {
             CrashClassification v = verdict.get();
             report = report.withClassification(v.kind().name(), v.cause().evidence(), v.advice());
@@ -518,13 +518,13 @@ final class ProcessRun implements RunningChild {
         TreeGuard g = guard;
         if (g != null) report = report.withResources(g.lastRssBytes(), g.lastGpuBytes());
         if (spec.inFlightRequests().isPresent()) {
-            report = report.withInFlightRequests(spec.inFlightRequests().get().snapshot(spec.id()));
+            report = report.withInFlightRequests(spec.inFlightRequests().get().snapshot(ctx.id()));
         }
         CrashAction action = verdict.map(CrashClassification::action).orElse(CrashAction.restart());
         write(report);
         owner.ended(Optional.of(report), action, g == null ? List.of() : g.lastPids());
         if (action instanceof CrashAction.Alert) {
-            LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", spec.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
+            LOG.error("ALERT process '{}' (pid {}) crashed: {} — {}", ctx.id(), pid(), report.kind(), report.advice().orElse(crash.getMessage()));
         }
         ctx.notify(new ProcessEvent.Crashed(report, action));
         return new Judged(crash.withReport(report), action.restarts());
@@ -542,7 +542,7 @@ final class ProcessRun implements RunningChild {
             history = owner.history(ctx.supervisor());
             if (history.isPresent()) history.get().append(report);
         } catch (RuntimeException e) {
-            LOG.error("process '{}': cannot write the crash report to {}", spec.id(),
+            LOG.error("process '{}': cannot write the crash report to {}", ctx.id(),
                     history.map(CrashHistory::file).map(Path::toString).orElse("the crash history"), e);
         }
     }

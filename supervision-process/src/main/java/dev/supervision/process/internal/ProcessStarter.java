@@ -56,7 +56,7 @@ public final class ProcessStarter implements ChildStarter {
     @Override
     public CompletionStage<RunningChild> start(ChildContext ctx) {
         Launching result = new Launching();
-        Thread.ofVirtual().name("supervision-launch-" + spec.id()).start(() -> {
+        Thread.ofVirtual().name("supervision-launch-" + ctx.id()).start(() -> {
             try {
                 Orphans.cleanOnce(spec.stateDirectory(), ctx.supervisor(), notice -> ctx.notify(notice));
                 awaitHostMemory(ctx);
@@ -68,7 +68,7 @@ public final class ProcessStarter implements ChildStarter {
                 if (!spec.inheritEnvironment()) env.clear();
                 env.putAll(spec.environment());
                 env.putAll(next.environment());
-                ProcessTree tree = ProcessTree.forIncarnation(spec.stateDirectory(), ctx.supervisor(), spec.id(), ctx.incarnation());
+                ProcessTree tree = ProcessTree.forIncarnation(spec.stateDirectory(), ctx.supervisor(), ctx.id(), ctx.incarnation());
                 tree.tag(env);
                 pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
                 spec.workingDirectory().ifPresent(d -> pb.directory(d.toFile()));
