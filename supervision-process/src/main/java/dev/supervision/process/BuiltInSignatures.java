@@ -151,10 +151,12 @@ final class BuiltInSignatures {
                 CrashSignature.builder("exit-sigabrt").kind(CrashKind.ABORT).onExit(134)
                         .advice("aborted (SIGABRT): a failed native assertion or an uncaught C++ exception; the last"
                                 + " lines usually say which").build(),
-                CrashSignature.builder("exit-sigkill").kind(CrashKind.KERNEL_OOM_KILL).onExitSuspected(137)
+                // Any SIGKILL reads the same: a person's kill -9, a container runtime, the OOM killer. Only a kernel line
+                // or the cgroup's counter (guard-oom-kill below) makes it an OOM kill.
+                CrashSignature.builder("exit-sigkill").kind(CrashKind.KILLED).onExit(137)
                         .severity(Severity.WARNING)
-                        .advice("killed by SIGKILL, often the kernel's OOM killer: check dmesg or the cgroup's"
-                                + " memory.events (oom_kill)").build(),
+                        .advice("killed by SIGKILL from outside: a kill -9, a container runtime or the kernel's OOM"
+                                + " killer; if it was the OOM killer, dmesg shows 'Killed process <pid>'").build(),
 
                 CrashSignature.builder("guard-oom-kill").kind(CrashKind.KERNEL_OOM_KILL).onGuard("oom-kill")
                         .action(restartAdjusted("less host memory: fewer workers or a smaller batch"))

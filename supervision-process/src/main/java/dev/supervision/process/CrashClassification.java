@@ -3,18 +3,15 @@ package dev.supervision.process;
 import java.util.Optional;
 
 /**
- * Why an incarnation crashed, as far as its output, its exit status and its guards tell: the verdict of
- * the crash classifier at exit. Immutable.
+ * Why an incarnation crashed, as far as its output, its exit status, its guards and the kernel tell: the
+ * verdict of the crash classifier at exit. Immutable.
  *
- * @param cause     the deciding match: the most severe line or guard match (the earliest among equals),
- *                  unless an exit-status signature is more severe or nothing else matched
- * @param first     the first match of the incarnation, of any severity (may be the cause itself)
- * @param exit      how the process ended
- * @param confirmed false when the cause is only suspected from the exit status (exit 137: any SIGKILL
- *                  reads the same as the kernel's OOM killer); true when a line, a guard or a conclusive
- *                  exit status shows it
+ * @param cause the deciding match: the most severe line, guard or kernel-counter match (the earliest among
+ *              equals), unless an exit-status signature is more severe or nothing else matched
+ * @param first the first match of the incarnation, of any severity (may be the cause itself)
+ * @param exit  how the process ended
  */
-public record CrashClassification(CrashMatch cause, Optional<CrashMatch> first, ExitStatus exit, boolean confirmed) {
+public record CrashClassification(CrashMatch cause, Optional<CrashMatch> first, ExitStatus exit) {
     /** The cause's signature. */
     public CrashSignature signature() {
         return cause.signature();
@@ -23,6 +20,11 @@ public record CrashClassification(CrashMatch cause, Optional<CrashMatch> first, 
     /** The cause's kind. */
     public CrashKind kind() {
         return cause.signature().kind();
+    }
+
+    /** How the kind was established: an output line, the exit status, a guard or a kernel counter. */
+    public CrashBasis basis() {
+        return cause.basis();
     }
 
     /** What to do, from the cause's signature. */
@@ -35,9 +37,10 @@ public record CrashClassification(CrashMatch cause, Optional<CrashMatch> first, 
         return cause.signature().advice();
     }
 
-    /** One line for logs and crash reports. */
+    /** One line for logs: the kind, how it is known and the evidence, e.g. {@code GPU_OOM (by an output line): torch...}. */
     public String describe() {
-        return kind() + (confirmed ? "" : " (suspected)") + " by " + signature().id() + " [" + action() + "]: "
-                + cause.evidence() + "; " + exit + (advice().isEmpty() ? "" : " — " + advice());
+        return kind() + " (" + basis().phrase() + ", signature " + signature().id() + "): " + cause.evidence()
+                + (cause.basis() == CrashBasis.EXIT_STATUS ? "" : "; " + exit)
+                + (advice().isEmpty() ? "" : "; advice: " + advice());
     }
 }

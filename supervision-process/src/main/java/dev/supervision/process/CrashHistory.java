@@ -341,6 +341,8 @@ public final class CrashHistory {
         m.put("incarnation", r.incarnation());
         m.put("time", r.time().toString());
         m.put("kind", r.kind());
+        m.put("basis", r.basis().name());
+        m.put("evidence", r.evidence());
         m.put("matchedLine", r.matchedLine().orElse(null));
         m.put("exitValue", r.exit().map(e -> (long) e.exitValue()).orElse(null));
         m.put("lastLines", r.lastLines());
@@ -356,11 +358,57 @@ public final class CrashHistory {
         if (!(json instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("not a JSON object");
         }
+        String kind = str(m, "kind");
+        Optional<String> matched = Optional.ofNullable((String) m.get("matchedLine"));
+        Optional<ExitStatus> exit = Optional.ofNullable((Long) m.get("exitValue")).map(v -> new ExitStatus(Math.toIntExact(v)));
+        CrashBasis basis;
+        String evidence;
+        if (m.get("basis") instanceof String b) {
+            basis = CrashBasis.valueOf(b);
+            evidence = str(m, "evidence");
+        } else {
+            // A line of a version before the basis was recorded: its matchedLine held any evidence.
+            Legacy old = Legacy.read(kind, matched, exit);
+            kind = old.kind();
+            basis = old.basis();
+            evidence = old.evidence();
+            matched = basis == CrashBasis.OUTPUT_LINE ? matched : Optional.empty();
+        }
         return new CrashReport(str(m, "tree"), str(m, "child"), num(m, "incarnation"), Instant.parse(str(m, "time")),
-                str(m, "kind"), Optional.ofNullable((String) m.get("matchedLine")),
-                Optional.ofNullable((Long) m.get("exitValue")).map(v -> new ExitStatus(Math.toIntExact(v))),
+                kind, basis, evidence, matched, exit,
                 strings(m, "lastLines"), Duration.parse(str(m, "uptime")), optNum(m, "rssBytes"), optNum(m, "gpuBytes"),
                 Optional.ofNullable((String) m.get("advice")), strings(m, "inFlightRequests"));
+    }
+
+    /**
+     * What a line written before the basis was recorded says, read truthfully: its {@code matchedLine} held
+     * the evidence whatever it was (a line, an exit status, a guard's reason), and a bare SIGKILL was written
+     * as {@code KERNEL_OOM_KILL} though nothing confirmed an OOM kill: such a line reads as {@code KILLED}.
+     */
+    private record Legacy(String kind, CrashBasis basis, String evidence) {
+        static Legacy read(String kind, Optional<String> matched, Optional<ExitStatus> exit) {
+            String exitText = exit.map(ExitStatus::toString).orElse("");
+            if (matched.isEmpty()) {
+                CrashBasis basis;
+                try {
+                    basis = ProcessCrash.Kind.valueOf(kind).basis();
+                } catch (IllegalArgumentException notAProcessKind) {
+                    basis = CrashBasis.EXIT_STATUS;
+                }
+                return new Legacy(kind, basis, exitText.isEmpty() ? kind : exitText);
+            }
+            String seen = matched.get();
+            if (seen.equals(exitText)) {
+                boolean unconfirmedOom = kind.equals(CrashKind.KERNEL_OOM_KILL.name());
+                return new Legacy(unconfirmedOom ? CrashKind.KILLED.name() : kind, CrashBasis.EXIT_STATUS,
+                        unconfirmedOom ? seen + "; OOM kill not confirmed (recorded as KERNEL_OOM_KILL by an older version)" : seen);
+            }
+            if (seen.startsWith("oom-kill: ")) return new Legacy(kind, CrashBasis.KERNEL_COUNTER, seen.substring(10));
+            if (seen.startsWith("memory-limit: ") || seen.startsWith("gpu-memory-limit: ")) {
+                return new Legacy(kind, CrashBasis.GUARD, seen.substring(seen.indexOf(": ") + 2));
+            }
+            return new Legacy(kind, CrashBasis.OUTPUT_LINE, seen);
+        }
     }
 
     private static String str(Map<?, ?> m, String key) {

@@ -31,8 +31,17 @@ public enum CrashKind {
     ENGINE_DEAD,
     /** vLLM workers waited too long for a shared-memory broadcast block: a hang, if repeated after ready. */
     SHM_BROADCAST_TIMEOUT,
-    /** The Linux OOM killer killed the process (or, from exit 137 alone, is suspected to have). */
+    /**
+     * The Linux OOM killer killed the process: confirmed by a kernel OOM line in the output or by the cgroup's
+     * {@code oom_kill} counter, never inferred from a SIGKILL alone (that is {@link #KILLED}).
+     */
     KERNEL_OOM_KILL,
+    /**
+     * Killed by SIGKILL, and nothing shows who sent it: a person's {@code kill -9}, a container runtime, or
+     * the kernel's OOM killer where its counter could not be read. The report's evidence says whether an
+     * OOM kill was looked for and not found.
+     */
+    KILLED,
     /** The host ran out of memory inside the process (Python {@code MemoryError}). */
     HOST_OOM,
     /** A segmentation fault in native code. */

@@ -8,13 +8,15 @@ import java.util.Optional;
  * reason. Immutable.
  *
  * @param signature  the signature that matched
- * @param evidence   the matched line, the exit status ({@code "killed by SIGSEGV (exit 139)"}) or the guard's
- *                   reason and detail
+ * @param basis      what kind of evidence it is
+ * @param evidence   the matched line, the exit status ({@code "killed by SIGSEGV (exit 139)"}), the guard's
+ *                   reason and detail, or what the kernel counted
  * @param stream     the line's stream; empty for an exit status or a guard
  * @param lineNumber the line's number in its stream, from 1; 0 for an exit status or a guard
  * @param at         when it was seen
  */
-public record CrashMatch(CrashSignature signature, String evidence, Optional<Stream> stream, long lineNumber, Instant at) {
+public record CrashMatch(CrashSignature signature, CrashBasis basis, String evidence, Optional<Stream> stream, long lineNumber,
+                         Instant at) {
     /** The signature's kind. */
     public CrashKind kind() {
         return signature.kind();

@@ -80,13 +80,12 @@ public record CrashSignature(String id, CrashKind kind, When when, Severity seve
         /**
          * The process ended with one of these exit values (the JDK's: {@code 128 + n} for signal
          * {@code n}). Used only when no line or guard match explains the crash better (see
-         * {@link SignatureLibrary}).
+         * {@link SignatureLibrary}). Name only what the exit status shows (139: a segfault; 137: a SIGKILL,
+         * from whoever sent it), never a cause it merely suggests.
          *
          * @param exitValues 0..255, at least one
-         * @param conclusive whether the exit value alone proves the kind (139 proves a segfault; 137 only
-         *                   suggests the OOM killer, since any SIGKILL reads the same)
          */
-        record Exit(Set<Integer> exitValues, boolean conclusive) implements When {
+        record Exit(Set<Integer> exitValues) implements When {
             /** @throws IllegalArgumentException on an empty set or a value outside 0..255 */
             public Exit {
                 if (exitValues == null || exitValues.isEmpty()) {
@@ -102,8 +101,9 @@ public record CrashSignature(String id, CrashKind kind, When when, Severity seve
         }
 
         /**
-         * A guard stopped the process and gave this reason (e.g. {@code oom-kill} when the cgroup's
-         * {@code memory.events} counted an OOM kill).
+         * A guard stopped the process and gave this reason ({@code memory-limit}, {@code gpu-memory-limit}),
+         * or the kernel counted it ({@code oom-kill}: the cgroup's {@code memory.events} counted an OOM kill
+         * while the process died of SIGKILL).
          *
          * @param reason matched exactly; not blank
          */
@@ -124,7 +124,7 @@ public record CrashSignature(String id, CrashKind kind, When when, Severity seve
         }
         if (kind == null) throw new IllegalArgumentException("kind of '" + id + "' must be a CrashKind, was null");
         if (when == null) {
-            throw new IllegalArgumentException("when of '" + id + "' must be set (onLine, onExit, onExitSuspected or onGuard), was null");
+            throw new IllegalArgumentException("when of '" + id + "' must be set (onLine, onExit or onGuard), was null");
         }
         if (severity == null) throw new IllegalArgumentException("severity of '" + id + "' must be a Severity, was null");
         if (action == null) throw new IllegalArgumentException("action of '" + id + "' must be a CrashAction, was null");
@@ -203,22 +203,12 @@ public record CrashSignature(String id, CrashKind kind, When when, Severity seve
         }
 
         /**
-         * Shown conclusively by one of these exit values.
+         * Shown by one of these exit values (see {@link When.Exit}).
          *
          * @throws IllegalArgumentException at once if there is none or one is outside 0..255
          */
         public Builder onExit(Integer... exitValues) {
-            this.when = new When.Exit(exitValues == null ? null : new HashSet<>(Arrays.asList(exitValues)), true);
-            return this;
-        }
-
-        /**
-         * Suggested, not proven, by one of these exit values.
-         *
-         * @throws IllegalArgumentException at once if there is none or one is outside 0..255
-         */
-        public Builder onExitSuspected(Integer... exitValues) {
-            this.when = new When.Exit(exitValues == null ? null : new HashSet<>(Arrays.asList(exitValues)), false);
+            this.when = new When.Exit(exitValues == null ? null : new HashSet<>(Arrays.asList(exitValues)));
             return this;
         }
 

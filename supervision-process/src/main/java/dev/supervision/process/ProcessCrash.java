@@ -16,7 +16,7 @@ public final class ProcessCrash extends RuntimeException {
     public enum Kind {
         /** Exited with a code outside the normal set. */
         EXIT_CODE,
-        /** Killed by a signal (SIGSEGV, SIGKILL from the kernel's OOM killer, ...). */
+        /** Killed by a signal (SIGSEGV, SIGABRT, SIGKILL from whoever sent it, ...). */
         SIGNAL,
         /** Exited before it became ready. */
         DIED_STARTING,
@@ -33,7 +33,16 @@ public final class ProcessCrash extends RuntimeException {
         /** The GPU memory of the process tree exceeded {@link GuardSpec#gpuMemoryLimitBytes()}; the tree was stopped. */
         GPU_MEMORY_LIMIT,
         /** The host fell below its {@link HostMemoryFloor} and this tree, the largest, was restarted (not counted). */
-        HOST_MEMORY_FLOOR
+        HOST_MEMORY_FLOOR;
+
+        /** How a crash of this kind is known, when no crash signature says more. */
+        public CrashBasis basis() {
+            return switch (this) {
+                case EXIT_CODE, SIGNAL, DIED_STARTING, FATAL_EXIT_CODE -> CrashBasis.EXIT_STATUS;
+                case LIVENESS, SILENCE, HEARTBEAT -> CrashBasis.CHECK;
+                case MEMORY_LIMIT, GPU_MEMORY_LIMIT, HOST_MEMORY_FLOOR -> CrashBasis.GUARD;
+            };
+        }
     }
 
     private final Kind kind;
@@ -59,14 +68,13 @@ public final class ProcessCrash extends RuntimeException {
     }
 
     /**
-     * This crash with its report attached; the message gains the classification when there is one
-     * (kind, matched line, advice).
+     * This crash with its report attached; the message gains the classification when a crash signature
+     * made one (kind, how it is known, the evidence).
      */
     public ProcessCrash withReport(CrashReport report) {
         String detail = getMessage();
-        if (report.matchedLine().isPresent() || report.advice().isPresent()) {
-            detail += " [" + report.kind() + report.matchedLine().map(l -> ": " + l).orElse("")
-                    + report.advice().map(a -> "; advice: " + a).orElse("") + "]";
+        if (!report.kind().equals(kind.name())) {
+            detail += " [" + report.kind() + " " + report.basis().phrase() + ": " + report.evidence() + "]";
         }
         return new ProcessCrash(kind, detail, exitValue, pid, uptime, lastLines, report);
     }

@@ -41,14 +41,18 @@ public sealed interface ProcessEvent extends ChildNotice {
     }
 
     /**
-     * An incarnation crashed: what is known of it, and what is done about it. Every crash has one, the
-     * classified and the unclassified; {@code action} is the matched signature's, {@link CrashAction#restart()}
-     * without a match. An {@link CrashAction.Alert} action asks for a person's attention.
+     * An incarnation crashed: what is known of it, and what the crash signature says to do. Every crash has
+     * one, the classified and the unclassified; {@code action} is the matched signature's,
+     * {@link CrashAction#restart()} without a match. Whether the child is restarted is the supervisor's
+     * decision (its restart type, intensity and backoff), reported by its own events; only an action that
+     * rules a restart out is final here. An {@link CrashAction.Alert} action asks for a person's attention.
      */
     record Crashed(CrashReport report, CrashAction action) implements ProcessEvent {
         @Override public String describe() {
-            return "crashed (" + report.kind() + report.matchedLine().map(l -> ": " + l).orElse("") + "); "
-                    + action + report.advice().map(a -> "; advice: " + a).orElse("");
+            return "crashed: " + report.kind() + " (" + report.basis().phrase() + "): " + report.evidence()
+                    + (action.restarts() ? "" : "; not restarted: the crash signature rules a restart out")
+                    + (action instanceof CrashAction.Alert ? "; needs a person" : "")
+                    + report.advice().map(a -> "; advice: " + a).orElse("");
         }
     }
 

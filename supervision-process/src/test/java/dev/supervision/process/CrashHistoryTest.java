@@ -37,6 +37,33 @@ class CrashHistoryTest {
         assertThat(Files.readAllLines(history.file())).hasSize(7).allMatch(l -> l.startsWith("{\"tree\":"));
     }
 
+    /**
+     * Lines of a version before the basis was recorded: a bare SIGKILL written as KERNEL_OOM_KILL (its
+     * matchedLine was the exit status) reads as KILLED; a counted OOM kill and a matched line keep their kind.
+     */
+    @Test
+    void anOlderLineThatTookASigkillForAnOomKillReadsAsKilled() throws Exception {
+        CrashHistory history = CrashHistory.open(dir, "old");
+        String common = "\"tree\":\"old\",\"child\":\"llm\",\"incarnation\":1,\"time\":\"2026-11-20T06:00:00Z\","
+                + "\"lastLines\":[],\"uptime\":\"PT5S\",\"rssBytes\":null,\"gpuBytes\":null,\"advice\":null,\"inFlightRequests\":[]";
+        Files.writeString(history.file(), String.join("\n",
+                "{" + common + ",\"kind\":\"KERNEL_OOM_KILL\",\"matchedLine\":\"killed by SIGKILL (exit 137)\",\"exitValue\":137}",
+                "{" + common + ",\"kind\":\"KERNEL_OOM_KILL\",\"matchedLine\":\"oom-kill: oom_kill 0 -> 1 in /sys/x\",\"exitValue\":137}",
+                "{" + common + ",\"kind\":\"GPU_OOM\",\"matchedLine\":\"CUDA out of memory. Tried to allocate 2 GiB\",\"exitValue\":1}",
+                "{" + common + ",\"kind\":\"EXIT_CODE\",\"matchedLine\":null,\"exitValue\":3}") + "\n");
+
+        List<CrashReport> all = history.all();
+        assertThat(all).extracting(CrashReport::kind).containsExactly("KILLED", "KERNEL_OOM_KILL", "GPU_OOM", "EXIT_CODE");
+        assertThat(all).extracting(CrashReport::basis).containsExactly(CrashBasis.EXIT_STATUS, CrashBasis.KERNEL_COUNTER,
+                CrashBasis.OUTPUT_LINE, CrashBasis.EXIT_STATUS);
+        assertThat(all.get(0).evidence()).contains("OOM kill not confirmed");
+        assertThat(all.get(0).matchedLine()).isEmpty();
+        assertThat(all.get(2).matchedLine()).contains("CUDA out of memory. Tried to allocate 2 GiB");
+        assertThat(all.get(3).evidence()).isEqualTo("exit 3");
+        assertThat(history.countsByKind()).containsExactly(Map.entry("EXIT_CODE", 1L), Map.entry("GPU_OOM", 1L),
+                Map.entry("KERNEL_OOM_KILL", 1L), Map.entry("KILLED", 1L));
+    }
+
     @Test
     void syncWaitsForEveryAppendAndAnEmptyHistorySyncsToo() {
         CrashHistory empty = CrashHistory.open(dir, "never-crashed");
@@ -110,8 +137,13 @@ class CrashHistoryTest {
         assertThatThrownBy(() -> CrashHistory.open(dir, " ")).hasMessage("tree must not be blank, was ' '");
         assertThatThrownBy(() -> CrashHistory.open(dir, "a").append(CrashWriterMain.report("b", 1)))
                 .hasMessage("report of tree 'b' appended to the history of tree 'a'");
-        assertThatThrownBy(() -> CrashWriterMain.report("t", 1).withResources(-1, 5).withClassification(" ", "l", "a"))
+        CrashReport r = CrashWriterMain.report("t", 1);
+        assertThatThrownBy(() -> new CrashReport(r.tree(), r.child(), r.incarnation(), r.time(), " ", r.basis(), r.evidence(),
+                r.matchedLine(), r.exit(), r.lastLines(), r.uptime(), r.rssBytes(), r.gpuBytes(), r.advice(), r.inFlightRequests()))
                 .hasMessage("kind must not be blank, was ' '");
+        assertThatThrownBy(() -> new CrashReport(r.tree(), r.child(), r.incarnation(), r.time(), r.kind(), r.basis(), "",
+                r.matchedLine(), r.exit(), r.lastLines(), r.uptime(), r.rssBytes(), r.gpuBytes(), r.advice(), r.inFlightRequests()))
+                .hasMessage("evidence must not be blank, was ''");
     }
 
     /** Everything this JVM runs with; surefire puts the modules on the module path. */

@@ -27,7 +27,9 @@ public final class CrashWriterMain {
     /** The i-th report: awkward text (quotes, control characters, non-ASCII, a surrogate pair) and every field set. */
     static CrashReport report(String tree, int i) {
         return new CrashReport(tree, i % 2 == 0 ? "vllm" : "trainer", i, Instant.parse("2026-11-23T06:00:00Z").plusSeconds(i),
-                i % 3 == 0 ? "GPU_OOM" : "KERNEL_OOM_KILL",
+                i % 3 == 0 ? "GPU_OOM" : "KERNEL_OOM_KILL", i % 3 == 0 ? CrashBasis.OUTPUT_LINE : CrashBasis.KERNEL_COUNTER,
+                i % 3 == 0 ? "torch.OutOfMemoryError: CUDA out of memory. \"Tried\" \\ 20.00 MiB\t#" + i
+                        : "killed by SIGKILL (exit 137) while the cgroup's oom_kill counter rose from " + i + " to " + (i + 1),
                 Optional.of("torch.OutOfMemoryError: CUDA out of memory. \"Tried\" \\ 20.00 MiB\t#" + i),
                 Optional.of(new ExitStatus(i % 3 == 0 ? 1 : 137)),
                 List.of("line \u0001\u001f\u007f end", "ünïcödé ☃ 😀 \u2028", ""), Duration.ofMillis(1234L * i),

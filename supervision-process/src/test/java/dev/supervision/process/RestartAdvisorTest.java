@@ -177,7 +177,8 @@ class RestartAdvisorTest {
     }
 
     private static CrashReport crash(String kind) {
-        return new CrashReport("t", "trainer", 1, Instant.now(), kind, Optional.empty(), Optional.of(new ExitStatus(1)),
+        return new CrashReport("t", "trainer", 1, Instant.now(), kind, CrashBasis.OUTPUT_LINE, "a line", Optional.empty(),
+                Optional.of(new ExitStatus(1)),
                 List.of(), Duration.ofSeconds(5), OptionalLong.empty(), OptionalLong.empty(), Optional.empty(), List.of());
     }
 }

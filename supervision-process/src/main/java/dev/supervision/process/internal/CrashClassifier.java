@@ -1,5 +1,6 @@
 package dev.supervision.process.internal;
 
+import dev.supervision.process.CrashBasis;
 import dev.supervision.process.CrashClassification;
 import dev.supervision.process.CrashMatch;
 import dev.supervision.process.CrashSignature;
@@ -306,9 +307,23 @@ public final class CrashClassifier implements LineListener, LineConsumer {
      * @return the match, or empty if no signature has this reason
      */
     public Optional<CrashMatch> guardTripped(String reason, String detail) {
+        return matchGuard(reason, CrashBasis.GUARD, detail);
+    }
+
+    /**
+     * Records that the kernel counted what killed the process ({@code oom-kill}: the cgroup's OOM-kill
+     * counter rose); matched like {@link #guardTripped}, on the basis of the kernel's counter.
+     *
+     * @param detail the counter's values and file, for the evidence
+     */
+    public Optional<CrashMatch> kernelCounted(String reason, String detail) {
+        return matchGuard(reason, CrashBasis.KERNEL_COUNTER, detail);
+    }
+
+    private Optional<CrashMatch> matchGuard(String reason, CrashBasis basis, String detail) {
         for (CrashSignature s : guardSignatures) {
             if (((CrashSignature.When.Guard) s.when()).reason().equals(reason)) {
-                CrashMatch m = new CrashMatch(s, reason + ": " + detail, Optional.empty(), 0, clock.instant());
+                CrashMatch m = new CrashMatch(s, basis, detail, Optional.empty(), 0, clock.instant());
                 keep(m);
                 return Optional.of(m);
             }
@@ -344,16 +359,16 @@ public final class CrashClassifier implements LineListener, LineConsumer {
         }
         Optional<CrashMatch> f = Optional.ofNullable(first.get());
         if (byExit != null && (byLine == null || byExit.severity().compareTo(byLine.severity()) > 0)) {
-            CrashMatch m = new CrashMatch(byExit, exit.toString(), Optional.empty(), 0, clock.instant());
-            return Optional.of(new CrashClassification(m, f, exit, ((CrashSignature.When.Exit) byExit.when()).conclusive()));
+            CrashMatch m = new CrashMatch(byExit, CrashBasis.EXIT_STATUS, exit.toString(), Optional.empty(), 0, clock.instant());
+            return Optional.of(new CrashClassification(m, f, exit));
         }
-        return byLine == null ? Optional.empty() : Optional.of(new CrashClassification(byLine, f, exit, true));
+        return byLine == null ? Optional.empty() : Optional.of(new CrashClassification(byLine, f, exit));
     }
 
     private void record(CrashSignature s, CharSequence line, Optional<Stream> stream, long number) {
         CrashMatch w = worst.get();
         if (first.get() != null && w != null && w.severity().compareTo(s.severity()) >= 0) return;
-        keep(new CrashMatch(s, line.toString(), stream, number, clock.instant()));
+        keep(new CrashMatch(s, CrashBasis.OUTPUT_LINE, line.toString(), stream, number, clock.instant()));
     }
 
     private void keep(CrashMatch m) {

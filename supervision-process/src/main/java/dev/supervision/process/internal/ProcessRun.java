@@ -4,6 +4,7 @@ import dev.supervision.ChildDetails;
 import dev.supervision.ExitReason;
 import dev.supervision.FatalStartException;
 import dev.supervision.process.CrashAction;
+import dev.supervision.process.CrashBasis;
 import dev.supervision.process.CrashClassification;
 import dev.supervision.process.CrashHistory;
 import dev.supervision.process.CrashMatch;
@@ -501,19 +502,20 @@ final class ProcessRun implements RunningChild {
      */
     private Judged judge(ProcessCrash crash, ExitStatus status, Ending why) {
         Optional<CrashClassification> verdict = Optional.empty();
+        String oomNote = "";
         CrashClassifier c = classifier;
         if (c != null) {
             if (why instanceof Ending.CheckFailed || why instanceof Ending.Braked) {
                 verdict = byLinesOnly(c, status);          // we killed it: its exit status says nothing
             } else {
-                confirmOomKill(c, status);
+                oomNote = checkOomKill(c, status);
                 verdict = c.verdict(status);
             }
         }
         CrashReport report = CrashReport.of(ctx.supervisor(), ctx.id(), ctx.incarnation(), Instant.now(), crash);
         if (verdict.isPresent()) {
             CrashClassification v = verdict.get();
-            report = report.withClassification(v.kind().name(), v.cause().evidence(), v.advice());
+            report = report.withClassification(v, v.basis() == CrashBasis.EXIT_STATUS ? oomNote : "");
         }
         TreeGuard g = guard;
         if (g != null) report = report.withResources(g.lastRssBytes(), g.lastGpuBytes());
@@ -553,7 +555,7 @@ final class ProcessRun implements RunningChild {
         if (matches.isEmpty()) return Optional.empty();
         CrashMatch worst = matches.get(matches.size() - 1);
         return worst.severity().compareTo(Severity.INFO) > 0
-                ? Optional.of(new CrashClassification(worst, Optional.of(matches.get(0)), status, true)) : Optional.empty();
+                ? Optional.of(new CrashClassification(worst, Optional.of(matches.get(0)), status)) : Optional.empty();
     }
 
     /** Resolves the cgroup OOM-kill counter of the process and remembers its current value. */
@@ -566,15 +568,24 @@ final class ProcessRun implements RunningChild {
         oomKillsBefore = n.getAsLong();
     }
 
-    /** A SIGKILL death while the cgroup's OOM-kill count rose: the kernel's OOM killer, confirmed. */
-    private void confirmOomKill(CrashClassifier c, ExitStatus status) {
+    /**
+     * For a SIGKILL death: a rise of the cgroup's OOM-kill count confirms the kernel's OOM killer (a
+     * kernel-counter match); otherwise says, for the evidence, why an OOM kill is not confirmed. Empty for
+     * any other end.
+     */
+    private String checkOomKill(CrashClassifier c, ExitStatus status) {
+        if (status.signal().map(sig -> sig != 9).orElse(true)) return "";
         Path file = oomFile;
         long before = oomKillsBefore;
-        if (file == null || before < 0 || status.signal().map(sig -> sig != 9).orElse(true)) return;
+        if (file == null || before < 0) return "OOM kill not confirmed: no cgroup OOM-kill counter is readable here";
         OptionalLong after = CgroupOomKills.count(file);
-        if (after.isPresent() && after.getAsLong() > before) {
-            c.guardTripped("oom-kill", "oom_kill " + before + " -> " + after.getAsLong() + " in " + file);
+        if (after.isEmpty()) return "OOM kill not confirmed: the cgroup's OOM-kill counter (" + file + ") could not be read at exit";
+        if (after.getAsLong() > before) {
+            c.kernelCounted("oom-kill", "killed by SIGKILL (exit 137) while the cgroup's oom_kill counter rose from "
+                    + before + " to " + after.getAsLong() + " (" + file + ")");
+            return "";
         }
+        return "OOM kill not confirmed: the cgroup's oom_kill counter did not move (" + before + " in " + file + ")";
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.supervision.process.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.supervision.process.CrashAction;
+import dev.supervision.process.CrashBasis;
 import dev.supervision.process.CrashClassification;
 import dev.supervision.process.CrashKind;
 import dev.supervision.process.CrashMatch;
@@ -160,7 +161,7 @@ class CrashClassifierTest {
         CrashClassification v = c.verdict(new ExitStatus(1)).orElseThrow();
 
         assertThat(v.kind()).isEqualTo(CrashKind.GPU_OOM);
-        assertThat(v.confirmed()).isTrue();
+        assertThat(v.basis()).isEqualTo(CrashBasis.OUTPUT_LINE);
         assertThat(v.action()).isInstanceOf(CrashAction.RestartAdjusted.class);
         assertThat(v.cause().evidence()).startsWith("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB");
         assertThat(v.cause().lineNumber()).isEqualTo(12);
@@ -193,27 +194,37 @@ class CrashClassifierTest {
         assertThat(v.first()).map(CrashMatch::kind).contains(CrashKind.GPU_OOM);
     }
 
+    /** Any SIGKILL reads the same (kill -9, a container runtime, the OOM killer): exit 137 alone is not an OOM kill. */
     @Test
-    void exit137AloneIsASuspectedKernelOomKill() {
+    void exit137AloneIsAKillBySigkillNotAnOomKill() {
         CrashClassification v = new CrashClassifier(SignatureLibrary.builtIn()).verdict(new ExitStatus(137)).orElseThrow();
 
-        assertThat(v.kind()).isEqualTo(CrashKind.KERNEL_OOM_KILL);
-        assertThat(v.confirmed()).isFalse();
+        assertThat(v.kind()).isEqualTo(CrashKind.KILLED);
+        assertThat(v.basis()).isEqualTo(CrashBasis.EXIT_STATUS);
         assertThat(v.cause().evidence()).isEqualTo("killed by SIGKILL (exit 137)");
-        assertThat(v.describe()).contains("(suspected)");
+        assertThat(v.describe()).contains("KILLED (by the exit status alone").doesNotContain("OOM_KILL");
     }
 
     @Test
-    void anOomKillReportedByAGuardConfirmsExit137() {
+    void aRiseOfTheKernelsOomKillCounterMakesExit137AnOomKillOnThatBasis() {
         CrashClassifier c = new CrashClassifier(SignatureLibrary.builtIn());
 
-        assertThat(c.guardTripped("oom-kill", "memory.events oom_kill 0 -> 1")).isPresent();
+        assertThat(c.kernelCounted("oom-kill", "memory.events oom_kill 0 -> 1")).isPresent();
         CrashClassification v = c.verdict(new ExitStatus(137)).orElseThrow();
 
         assertThat(v.kind()).isEqualTo(CrashKind.KERNEL_OOM_KILL);
-        assertThat(v.confirmed()).isTrue();
+        assertThat(v.basis()).isEqualTo(CrashBasis.KERNEL_COUNTER);
         assertThat(v.signature().id()).isEqualTo("guard-oom-kill");
-        assertThat(v.cause().evidence()).isEqualTo("oom-kill: memory.events oom_kill 0 -> 1");
+        assertThat(v.cause().evidence()).isEqualTo("memory.events oom_kill 0 -> 1");
+    }
+
+    @Test
+    void aKernelOomLineMakesExit137AnOomKillByThatLine() {
+        CrashClassifier c = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(),
+                List.of("[12345.678] Out of memory: Killed process 4242 (python3) total-vm:52428800kB"));
+        CrashClassification v = c.verdict(new ExitStatus(137)).orElseThrow();
+        assertThat(v.kind()).isEqualTo(CrashKind.KERNEL_OOM_KILL);
+        assertThat(v.basis()).isEqualTo(CrashBasis.OUTPUT_LINE);
     }
 
     @Test
@@ -227,7 +238,7 @@ class CrashClassifierTest {
     void exit139IsAConfirmedSegfault() {
         CrashClassification v = new CrashClassifier(SignatureLibrary.builtIn()).verdict(new ExitStatus(139)).orElseThrow();
         assertThat(v.kind()).isEqualTo(CrashKind.SEGFAULT);
-        assertThat(v.confirmed()).isTrue();
+        assertThat(v.basis()).isEqualTo(CrashBasis.EXIT_STATUS);
     }
 
     @Test
