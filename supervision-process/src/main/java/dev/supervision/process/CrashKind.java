@@ -54,6 +54,16 @@ public enum CrashKind {
     DISK_FULL,
     /** The server's port is taken, typically by a stale earlier incarnation. */
     PORT_IN_USE,
+    /** The model does not exist where the command says, or may not be read: a missing file or repository, a gated repository without a token, an Ollama model never pulled. */
+    MODEL_NOT_FOUND,
+    /** The model file is there but cannot be used: corrupt, incomplete, of a format or architecture this program does not support. */
+    MODEL_INVALID,
+    /** The model failed to load and the output names no cause this library knows (llama.cpp's trailer lines). */
+    MODEL_LOAD_FAILED,
+    /** The command line was refused: an unknown option, a bad value, a setting beyond what the model allows. */
+    BAD_ARGUMENTS,
+    /** No usable GPU: no driver, a driver too old for this build, no CUDA device visible. */
+    GPU_UNAVAILABLE,
     /** A client sent a bad request (HTTP 400); never a reason to restart. */
     CLIENT_ERROR,
     /** A guard stopped the process: its memory was over the limit or the host's available memory under the floor. */

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashIntelligenceTest {
     private static final long MIB = 1L << 20;
     private static final String CUDA_OOM = "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"
-            + " (GPU 0; 23.65 GiB total capacity; 21.10 GiB already allocated; 1.12 GiB free; 21.50 GiB reserved in total by PyTorch)";
+            + ". GPU 0 has a total capacity of 23.65 GiB of which 1.12 GiB is free. Of the allocated memory 21.10 GiB is allocated"
+            + " by PyTorch, and 409.00 MiB is reserved by PyTorch but unallocated.";
     private static final String KV_CACHE = "ERROR 11-23 06:03:11 [core.py:396] ValueError: To serve at least one request with"
             + " the models's max seq len (131072), (16.00 GiB KV cache is needed, which is larger than the available KV cache"
             + " memory (5.47 GiB). Based on the available memory, the estimated maximum model length is 44816.";

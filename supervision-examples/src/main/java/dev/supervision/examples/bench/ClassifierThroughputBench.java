@@ -89,7 +89,7 @@ public final class ClassifierThroughputBench {
     }
 
     private static final String[] CRASHES = {
-        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity; 20.12 GiB already allocated)",
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB of which 1.21 GiB is free.",
         "ERROR 11-23 05:50:33 [core.py:396] ValueError: Free memory on device (14.52/23.65 GiB) on startup is less than desired GPU memory utilization (0.9, 21.28 GiB).",
         "[rank1]:[E1123 06:12:44.123456789 ProcessGroupNCCL.cpp:616] [Rank 1] Watchdog caught collective operation timeout: WorkNCCL(SeqNum=48213, OpType=ALLREDUCE, NumelIn=262144, NumelOut=262144, Timeout(ms)=600000) ran for 600043 milliseconds before timing out.",
         "ERROR 11-23 06:21:43 [core_client.py:369] Engine core proc EngineCore_0 died unexpectedly, shutting down client.",

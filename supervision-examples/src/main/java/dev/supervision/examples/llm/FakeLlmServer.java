@@ -123,8 +123,9 @@ public final class FakeLlmServer {
                 ERR.println("Traceback (most recent call last):");
                 ERR.println("  File \"/usr/local/lib/python3.12/site-packages/vllm/v1/worker/gpu_model_runner.py\", line 1401, in execute_model");
                 ERR.println("    hidden_states = self.model(input_ids=input_ids, positions=positions)");
-                ERR.println("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity;"
-                        + " 21.10 GiB already allocated; 1.12 GiB free; 21.50 GiB reserved in total by PyTorch)");
+                ERR.println("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB"
+                        + " of which 1.12 GiB is free. Of the allocated memory 21.10 GiB is allocated by PyTorch, and 409.00 MiB is"
+                        + " reserved by PyTorch but unallocated.");
                 ERR.flush();
                 Runtime.getRuntime().halt(1);
             }

@@ -94,8 +94,9 @@ public final class FakeTrainer {
         if (incarnation == 1) {
             System.err.println("Traceback (most recent call last):");
             System.err.println("  File \"/workspace/train.py\", line 212, in training_step");
-            System.err.println("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.50 GiB (GPU 0; 79.19 GiB total capacity;"
-                    + " 77.02 GiB already allocated; 1.02 GiB free; 77.60 GiB reserved in total by PyTorch)");
+            System.err.println("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.50 GiB. GPU 0 has a total capacity of 79.19 GiB"
+                    + " of which 1.02 GiB is free. Of the allocated memory 77.02 GiB is allocated by PyTorch, and 596.00 MiB is"
+                    + " reserved by PyTorch but unallocated.");
         } else {
             System.err.println("[rank1]:[E1123 06:12:44.123456789 ProcessGroupNCCL.cpp:616] [Rank 1] Watchdog caught collective"
                     + " operation timeout: WorkNCCL(SeqNum=48213, OpType=ALLREDUCE, NumelIn=262144, NumelOut=262144,"

@@ -41,6 +41,6 @@ class CrashClassifierProcessTest {
         assertThat(v.exit().exitValue()).isEqualTo(1);
         assertThat(v.cause().stream()).contains(Stream.STDERR);
         assertThat(v.cause().lineNumber()).isEqualTo(12);
-        assertThat(v.cause().evidence()).contains("Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity;");
+        assertThat(v.cause().evidence()).contains("Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB");
     }
 }

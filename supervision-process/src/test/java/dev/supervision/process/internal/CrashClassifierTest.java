@@ -40,7 +40,16 @@ class CrashClassifierTest {
             "python-memory-error.log", "python-memory-error--numpy.log", "segfault.log", "segfault--faulthandler.log",
             "segfault--dmesg.log", "nvidia-xid-fatal.log", "nvidia-xid-fatal--48.log", "disk-full.log",
             "disk-full--go.log", "port-in-use.log", "port-in-use--llama-server.log", "port-in-use--java.log",
-            "vllm-max-context-length.log");
+            "vllm-max-context-length.log", "cuda-oom--hip.log", "cuda-error-oom--rocm.log",
+            "vllm-free-memory-at-startup--device-name.log", "vllm-kv-cache-too-small--v0.log",
+            "vllm-max-model-len-too-large.log", "vllm-max-model-len-too-large--older.log", "argparse-bad-argument.log",
+            "argparse-bad-argument--invalid-choice.log", "hf-model-not-found.log", "hf-model-not-found--transformers.log",
+            "hf-model-not-found--local-path.log", "hf-gated-repo.log", "vllm-invalid-model.log", "llama-gguf-open-failed.log",
+            "llama-model-file-invalid.log", "llama-model-file-invalid--truncated.log", "llama-unknown-architecture.log",
+            "llama-invalid-argument.log", "llama-model-load-failed.log", "ollama-model-not-found.log",
+            "ollama-model-not-found--manifest.log", "gpu-unavailable.log", "gpu-unavailable--cuda-runtime.log",
+            "cublas-alloc-failed.log", "mlx-max-buffer-size.log", "mlx-allocation-failed.log", "mlx-model-unusable.log",
+            "ggml-assert.log", "cxx-uncaught-exception.log");
 
     static List<String> lines(String fixture) {
         try (InputStream in = CrashClassifierTest.class.getResourceAsStream("/crash-logs/" + fixture)) {
@@ -249,6 +258,55 @@ class CrashClassifierTest {
                 .map(CrashClassification::kind).contains(CrashKind.ABORT);
     }
 
+    /** A native abort (SIGABRT) after a load error is classified by the load error, never as a plain ABORT. */
+    @Test
+    void aNativeAbortAfterALoadErrorIsClassifiedByThatError() {
+        List<String> missingModelThenAssert = new ArrayList<>(lines("llama-gguf-open-failed.log"));
+        missingModelThenAssert.addAll(lines("ggml-assert.log"));
+        CrashClassification missing = Feed.BATCH.classify(SignatureLibrary.builtIn(), missingModelThenAssert)
+                .verdict(new ExitStatus(134)).orElseThrow();
+        assertThat(missing.kind()).isEqualTo(CrashKind.MODEL_NOT_FOUND);
+        assertThat(missing.action().restarts()).isFalse();
+
+        CrashClassification rocmOom = Feed.BATCH.classify(SignatureLibrary.builtIn(), lines("cuda-error-oom--rocm.log"))
+                .verdict(new ExitStatus(134)).orElseThrow();
+        assertThat(rocmOom.kind()).isEqualTo(CrashKind.GPU_OOM);
+
+        List<String> unknownCauseThenTerminate = new ArrayList<>(lines("llama-model-load-failed.log"));
+        unknownCauseThenTerminate.add("terminate called after throwing an instance of 'std::runtime_error'");
+        CrashClassification trailer = Feed.BATCH.classify(SignatureLibrary.builtIn(), unknownCauseThenTerminate)
+                .verdict(new ExitStatus(134)).orElseThrow();
+        assertThat(trailer.kind()).isEqualTo(CrashKind.MODEL_LOAD_FAILED);
+        assertThat(trailer.action().restarts()).isFalse();
+    }
+
+    /** llama.cpp prints the same load-failure trailers after a GPU OOM: the OOM, earlier and as severe, stays the cause. */
+    @Test
+    void llamaLoadFailureTrailersAfterAGpuOomLeaveTheOomAsTheCause() {
+        CrashClassification v = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(), lines("llama-cuda-malloc.log"))
+                .verdict(new ExitStatus(1)).orElseThrow();
+        assertThat(v.kind()).isEqualTo(CrashKind.GPU_OOM);
+        assertThat(v.action().restarts()).isTrue();
+    }
+
+    /** Model, argument and GPU configuration errors are never retried; a plain load-failure trailer neither. */
+    @ParameterizedTest
+    @MethodSource("configurationErrors")
+    void configurationErrorsAreNeverRetried(String fixture) {
+        CrashClassification v = Feed.BATCH.classify(SignatureLibrary.builtIn(), lines(fixture)).verdict(new ExitStatus(1)).orElseThrow();
+        assertThat(v.action().restarts()).as(fixture).isFalse();
+    }
+
+    static java.util.stream.Stream<String> configurationErrors() {
+        return java.util.stream.Stream.of("llama-gguf-open-failed.log", "llama-model-file-invalid.log",
+                "llama-model-file-invalid--truncated.log", "llama-unknown-architecture.log", "llama-invalid-argument.log",
+                "llama-model-load-failed.log", "hf-model-not-found.log", "hf-model-not-found--transformers.log",
+                "hf-model-not-found--local-path.log", "hf-gated-repo.log", "vllm-invalid-model.log",
+                "vllm-max-model-len-too-large.log", "argparse-bad-argument.log", "ollama-model-not-found.log",
+                "ollama-model-not-found--manifest.log", "gpu-unavailable.log", "mlx-model-unusable.log",
+                "vllm-kv-cache-too-small--v0.log");
+    }
+
     @Test
     void aConclusiveExitStatusOutranksAWarningLine() {
         CrashClassifier c = Feed.STRING.classify(SignatureLibrary.builtIn(), lines("vllm-shm-broadcast-timeout.log"));
@@ -304,7 +362,7 @@ class CrashClassifierTest {
         List<String> lines = List.of("INFO 11-23 05:44:01 [metrics.py:455] Avg prompt throughput: 12.5 tokens/s",
                 "  --gpu-memory-utilization GPU_MEMORY_UTILIZATION  Lower it if you see CUDA out of memory errors.",
                 "INFO:     127.0.0.1:40312 - \"POST /v1/chat/completions HTTP/1.1\" 200 OK",
-                "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)",
+                "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB of which 1.21 GiB is free.",
                 "INFO 11-23 05:44:02 [metrics.py:455] Avg prompt throughput: 12.7 tokens/s");
         for (Feed feed : Feed.values()) {
             CrashClassifier c = feed.classify(SignatureLibrary.builtIn(), lines);
@@ -347,7 +405,7 @@ class CrashClassifierTest {
     @Test
     void nonAsciiLinesAreMatched() {
         CrashClassifier c = Feed.PUMP_VIEW.classify(SignatureLibrary.builtIn(),
-                List.of("训练失败 ▎ torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.00 GiB (GPU 0; ...)"));
+                List.of("训练失败 ▎ torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.00 GiB. GPU 0 has a total capacity of 23.65 GiB of which 0 bytes is free."));
         assertThat(c.matches()).extracting(CrashMatch::kind).containsExactly(CrashKind.GPU_OOM);
     }
 
@@ -371,7 +429,7 @@ class CrashClassifierTest {
             CountDownLatch go = new CountDownLatch(1);
             try (var pool = Executors.newFixedThreadPool(2)) {
                 Future<?> out = pool.submit(() -> feed(c, go, Stream.STDOUT, n, n / 2,
-                        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)"));
+                        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB of which 1.21 GiB is free."));
                 Future<?> err = pool.submit(() -> feed(c, go, Stream.STDERR, n, n / 2,
                         "NVRM: Xid (PCI:0000:3b:00): 79, pid=48213, name=python3, GPU has fallen off the bus."));
                 go.countDown();
