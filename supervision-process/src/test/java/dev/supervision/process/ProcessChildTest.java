@@ -117,6 +117,43 @@ class ProcessChildTest {
         assertThat(sup.whichChildren().join()).extracting(ChildInfo::ref).containsExactly(second);
     }
 
+    /**
+     * A program that cannot be executed (ENOENT, EACCES, a missing working directory) fails the same way on every
+     * attempt: a restart into it is not retried (the child is FAILED, not counted), and a first start fails at once.
+     */
+    @Test
+    void aCommandThatCannotBeExecutedIsAFatalStartNotRetried() throws IOException {
+        Path program = script("server.sh", "exec sleep 1000");
+        sup = Supervisor.start(tree("cannot-exec").intensity(10, Duration.ofSeconds(60))
+                .child(ProcessChild.spec(proc("server", program).build()).backoff(Backoff.fixed(Duration.ofMillis(10)))).build());
+        long pid = pid("server");
+        Files.delete(program);                                          // the next start finds no program
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(20)).until(() -> info("server").state() == ChildState.FAILED);
+        List<SupervisorEvent.StartFailed> failed = events.stream().filter(e -> e instanceof SupervisorEvent.StartFailed)
+                .map(e -> (SupervisorEvent.StartFailed) e).toList();
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0).cause()).isInstanceOfSatisfying(CannotExecute.class, c -> {
+            assertThat(c.errno()).isEqualTo(2);
+            assertThat(c.shellStatus()).isEqualTo(127);
+            assertThat(c).hasMessageContaining("No such file or directory").hasMessageContaining("not retried");
+        });
+        assertThat(sup.termination()).isNotDone();
+
+        Path notExecutable = Files.writeString(dir.resolve("data.txt"), "not a program");
+        Supervisor.startAsync(tree("cannot-exec-2").child(ProcessChild.spec(proc("data", notExecutable).build())).build())
+                .handle((s, e) -> e).thenAccept(e -> assertThat(e).hasRootCauseInstanceOf(java.io.IOException.class)
+                        .satisfies(x -> assertThat(findCannotExecute(x).shellStatus()).isEqualTo(126))).join();
+        Supervisor.startAsync(tree("cannot-exec-3").child(ProcessChild.spec(proc("cwd", Path.of("/bin/true"))
+                        .workingDirectory(dir.resolve("no-such-dir")).build())).build())
+                .handle((s, e) -> e).thenAccept(e -> assertThat(findCannotExecute(e).getMessage()).contains("no-such-dir")).join();
+    }
+
+    private static CannotExecute findCannotExecute(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) if (c instanceof CannotExecute x) return x;
+        throw new AssertionError("no CannotExecute in " + t, t);
+    }
+
     @Test
     void aKilledProcessIsRestartedPerStrategy() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");

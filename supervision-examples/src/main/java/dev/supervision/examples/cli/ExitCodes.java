@@ -15,7 +15,16 @@ final class ExitCodes {
      * 127, 128 + signal).
      */
     static final int GAVE_UP = 75;
-    /** Auto recovery off and the command could not be launched at all (as a shell reports it). */
+    /**
+     * A configuration error that no restart can fix: a crash signature that rules restarts out (a missing or
+     * gated model, a refused option, no GPU) at a start, or, for one wrapped command, at any time; a fatal exit
+     * code of one wrapped command. sysexits.h's EX_CONFIG: unlike {@link #GAVE_UP}, retrying the same
+     * configuration is pointless.
+     */
+    static final int CONFIG = 78;
+    /** The command was found but cannot be executed (not executable, not a program), as a shell reports it. */
+    static final int NOT_EXECUTABLE = 126;
+    /** The command (or its working directory) was not found, as a shell reports it. */
     static final int NOT_LAUNCHED = 127;
 
     private ExitCodes() {}

@@ -26,8 +26,11 @@ import java.util.Optional;
  *                     every one of them is taken off the root's intensity
  * @param startBackoff the delay before such a retry
  * @param runOnce      the child whose own exit code becomes the CLI's (auto recovery off)
+ * @param oneCommand   one wrapped command (not a tree file): when it fails for good (a fatal exit, a start that
+ *                     no retry can fix), nothing is left to supervise and the CLI exits
  */
-record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Backoff startBackoff, Optional<String> runOnce) {
+record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Backoff startBackoff, Optional<String> runOnce,
+            boolean oneCommand) {
     Plan { children = List.copyOf(children); }
 
     /**
@@ -59,7 +62,7 @@ record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Bac
                 .shutdownHook(false)
                 .build();
         return new Plan(root, List.of(child), w.autoRecovery() ? w.maxStartRetries() : 0, w.backoff(),
-                w.autoRecovery() ? Optional.empty() : Optional.of(child.id()));
+                w.autoRecovery() ? Optional.empty() : Optional.of(child.id()), true);
     }
 
     /** The child id of a command: its program's file name, reduced to letters, digits, '-' and '_'. */

@@ -6,6 +6,8 @@ import dev.supervision.Shutdown;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.FatalStartException;
+import dev.supervision.process.CannotExecute;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessEvent;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +43,10 @@ final class Runner {
     private final AtomicReference<Supervisor> current = new AtomicReference<>();
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final AtomicInteger runOnceExit = new AtomicInteger(-1);
+    /** For one wrapped command that failed for good: the status to exit with, else -1. */
+    private final AtomicInteger fatalExit = new AtomicInteger(-1);
+    /** The tree's first start is complete: a start failure from now on is a restart's (run() handles the first). */
+    private volatile boolean running;
     private volatile int decided = -1;
     private volatile StatusServer status;
 
@@ -73,10 +80,20 @@ final class Runner {
             current.set(sup);
             if (stopping()) return ExitCodes.OK;              // the hook stops it
             Throwable failed = startChildren(sup);
-            if (failed == null) break;
+            if (failed == null) {
+                running = true;
+                break;
+            }
             sup.stop().join();
             if (stopping()) return ExitCodes.OK;
             if (plan.runOnce().isPresent()) return exitCodeOfFailedStart(failed);
+            OptionalInt fatal = fatalCode(failed);
+            if (fatal.isPresent()) {
+                // Another try would fail the same way: not a give-up (75, "try again later") but a configuration error.
+                LOG.error("tree '{}': the start cannot succeed as configured, not retried: {}; exiting {}", spec.name(),
+                        failed.getMessage(), fatal.getAsInt());
+                return fatal.getAsInt();
+            }
             failures++;
             if (failures > plan.startRetries()) {
                 LOG.error("tree '{}' gave up: {} failed start(s), max start retries {}; exiting {}",
@@ -94,8 +111,9 @@ final class Runner {
             }
         }
         ExitReason reason = sup.awaitTermination();
-        if (stopping()) return ExitCodes.OK;
         if (plan.runOnce().isPresent() && runOnceExit.get() >= 0) return runOnceExit.get();
+        if (fatalExit.get() >= 0) return fatalExit.get();
+        if (stopping()) return ExitCodes.OK;
         if (reason instanceof ExitReason.Shutdown s && s.detail().equals("reached_max_restart_intensity")) {
             LOG.error("tree '{}' gave up: more than {} restart(s) within {}; exiting {}", sup.name(),
                     plan.root().intensity(), plan.root().period(), ExitCodes.GAVE_UP);
@@ -126,12 +144,40 @@ final class Runner {
         switch (event) {
             case SupervisorEvent.ChildExited e when plan.runOnce().equals(java.util.Optional.of(e.child()))
                     && e.supervisor().equals(plan.root().name()) -> runOnceExit.set(exitCode(e.reason()));
+            case SupervisorEvent.ChildExited e when plan.oneCommand() && e.reason() instanceof ExitReason.Fatal f
+                    && e.supervisor().equals(plan.root().name()) -> failedForGood(e.child(), f.cause(), ExitCodes.CONFIG);
+            case SupervisorEvent.StartFailed f when plan.oneCommand() && running && f.supervisor().equals(plan.root().name())
+                    && fatalCode(f.cause()).isPresent() ->
+                    failedForGood(f.child(), f.cause(), fatalCode(f.cause()).getAsInt());
             case SupervisorEvent.ChildNoticed n when !(n.notice() instanceof ProcessEvent.Ready) ->  // the process logs those
                     LOG.info("{}/{}: {}", n.supervisor(), n.child(), n.notice().describe());
             case SupervisorEvent.RestartScheduled r ->
                     LOG.info("{}/{}: restart {} in {}", r.supervisor(), r.child(), r.attempt(), r.delay());
             default -> { }
         }
+    }
+
+    /**
+     * The one wrapped command failed for good (a fatal exit, or a restart that no retry can fix): nothing is left
+     * to supervise, so the tree is stopped and the CLI exits with {@code code}. On the supervisor's loop: only
+     * asks for the stop.
+     */
+    private void failedForGood(String child, Throwable cause, int code) {
+        if (runOnceExit.get() >= 0 || !fatalExit.compareAndSet(-1, code)) return;
+        LOG.error("{}: failed for good, not restarted: {}; exiting {}", child, cause.getMessage(), code);
+        Supervisor sup = current.get();
+        if (sup != null) sup.stop();
+    }
+
+    /** For a start failure no retry can fix: 127 or 126 for a command that cannot be executed, else 78; empty otherwise. */
+    private static OptionalInt fatalCode(Throwable failed) {
+        for (Throwable c = failed; c != null; c = c.getCause()) {
+            if (c instanceof CannotExecute x) return OptionalInt.of(x.shellStatus());
+        }
+        for (Throwable c = failed; c != null; c = c.getCause()) {
+            if (c instanceof FatalStartException) return OptionalInt.of(ExitCodes.CONFIG);
+        }
+        return OptionalInt.empty();
     }
 
     /** The wrapped command's own exit status, from how its run ended. */
@@ -146,6 +192,12 @@ final class Runner {
     }
 
     private static int exitCodeOfFailedStart(Throwable failed) {
+        for (Throwable c = failed; c != null; c = c.getCause()) {
+            if (c instanceof CannotExecute x) {
+                LOG.error("the command could not be executed: {}", x.getMessage());
+                return x.shellStatus();
+            }
+        }
         int code = crashCode(failed, ExitCodes.NOT_LAUNCHED);
         if (code == ExitCodes.NOT_LAUNCHED) LOG.error("the command could not be launched: {}", failed.toString());
         return code;

@@ -99,7 +99,7 @@ final class TreeConfig {
         SupervisorSpec spec = build("", () -> b.shutdownHook(false).build());
         children.forEach(b::child);
         build("", b::build);                   // what the root checks of its children (ids, significance)
-        return new Plan(spec, children, 0, Backoff.none(), Optional.empty());
+        return new Plan(spec, children, 0, Backoff.none(), Optional.empty(), false);
     }
 
     /** The supervisor's own settings (not its children) on a builder. */

@@ -112,6 +112,40 @@ class SuperviseCliTest {
         }
     }
 
+    /** A start no retry can fix ends the CLI at once with a status that does not say "try again" (never 75). */
+    @Test
+    void aCommandThatCannotRunExitsAsAShellWouldAndAConfigurationErrorExits78() throws Exception {
+        try (Cli cli = Cli.start(dir, Map.of(), "--max-start-retries", "3", "--", dir.resolve("no-such-program").toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.NOT_LAUNCHED);
+            assertThat(cli.stderr()).contains("No such file or directory").doesNotContain("next try");
+        }
+        Path data = Files.writeString(dir.resolve("data.txt"), "not a program");
+        try (Cli cli = Cli.start(dir, Map.of(), "--", data.toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.NOT_EXECUTABLE);
+        }
+        Path llama = script("llama-server.sh", """
+                echo run >> runs
+                echo "gguf_init_from_file: failed to open GGUF file '/models/x.gguf' (No such file or directory)" >&2
+                echo "llama_model_load: error loading model: llama_model_loader: failed to load model from /models/x.gguf" >&2
+                exit 1
+                """);
+        try (Cli cli = Cli.start(dir, Map.of(), "--max-start-retries", "3", "--backoff", "100ms", "--", llama.toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.CONFIG);
+            assertThat(lines("runs")).isEqualTo(1);
+        }
+    }
+
+    /** One wrapped command that fails for good after running (a crash signature that rules restarts out) ends the CLI: 78. */
+    @Test
+    void aCommandThatFailsForGoodAfterItsStartEndsTheCliWith78() throws Exception {
+        Path trainer = script("trainer.sh", "echo run >> runs\nsleep 0.5\necho 'OSError: [Errno 28] No space left on device' >&2\nexit 1\n");
+        try (Cli cli = Cli.start(dir, Map.of(), "--max-start-retries", "3", "--backoff", "100ms", "--start-seconds", "0.1s",
+                "--", trainer.toString())) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.CONFIG);
+            assertThat(lines("runs")).isEqualTo(1);
+        }
+    }
+
     @Test
     void autoRecoveryOffExitsWithTheCommandsOwnCode() throws Exception {
         try (Cli cli = Cli.start(dir, Map.of("PROCESS_AUTO_RECOVERY", "false"), "--start-seconds", "0.1s",

@@ -1,5 +1,6 @@
 package dev.supervision.process.internal;
 
+import dev.supervision.process.CannotExecute;
 import dev.supervision.process.CrashAction;
 import dev.supervision.process.CrashHistory;
 import dev.supervision.process.CrashReport;
@@ -77,7 +78,14 @@ public final class ProcessStarter implements ChildStarter {
                 try {
                     if (result.isDone()) return;               // cancelled before the launch
                     tree.aboutToLaunch();
-                    process = Launch.start(pb);
+                    try {
+                        process = Launch.start(pb);
+                    } catch (IOException e) {
+                        // A program that is missing or not executable fails the same way every time: not retried.
+                        Optional<CannotExecute> fatal = CannotExecute.of(next.argv().get(0), e);
+                        if (fatal.isPresent()) throw fatal.get();
+                        throw e;
+                    }
                     tree.launched(process);
                     // Given up on from now on (a start timeout, a stop, the JVM going down): the tree is killed
                     // at once, on the thread that cancels, which waited for this launch (see Launching).
