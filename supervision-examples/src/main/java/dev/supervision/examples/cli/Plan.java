@@ -13,6 +13,7 @@ import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.Probe;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,9 +41,12 @@ record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Bac
      * recovery off: the child is TEMPORARY and significant and the root shuts down with it.
      */
     static Plan forCommand(CommandLine.Wrap w, CommandLine.Common common) {
+        // Run once without a readiness URL: the command is started when it is launched (a job that exits 0 within a
+        // second did not "die starting"; its exit status is the CLI's either way).
+        boolean job = !w.autoRecovery() && w.readinessUrl().isEmpty();
         ProcessSpec.Builder p = ProcessSpec.builder(childId(w.command().get(0)))
                 .command(w.command())
-                .startSeconds(w.startSeconds())
+                .startSeconds(job ? Duration.ZERO : w.startSeconds())
                 .startTimeout(w.startTimeout())
                 .stopTimeout(w.stopTimeout())
                 .output(OutputSpec.builder().sinks(OutputSink.passThrough()).build())

@@ -29,7 +29,20 @@ final class Cli implements AutoCloseable {
 
     /** Starts {@code bin/supervise args} in {@code dir} with {@code env} added to this JVM's environment. */
     static Cli start(Path dir, Map<String, String> env, String... args) throws IOException {
+        return start(false, dir, env, args);
+    }
+
+    /**
+     * Starts {@code bin/supervise args} as the leader of a process group of its own ({@code setsid}), as a
+     * terminal runs a foreground job: a signal to the group reaches the CLI and its children together.
+     */
+    static Cli startAsForegroundJob(Path dir, Map<String, String> env, String... args) throws IOException {
+        return start(true, dir, env, args);
+    }
+
+    private static Cli start(boolean ownGroup, Path dir, Map<String, String> env, String... args) throws IOException {
         List<String> argv = new ArrayList<>();
+        if (ownGroup) argv.add("setsid");
         argv.add(LAUNCHER.toString());
         argv.addAll(List.of(args));
         Path stateDir = dir.resolve("state");

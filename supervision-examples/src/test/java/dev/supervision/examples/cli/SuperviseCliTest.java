@@ -210,6 +210,31 @@ class SuperviseCliTest {
         }
     }
 
+    /**
+     * Ctrl-C in a terminal sends SIGINT to the whole foreground job: the command dies of it while the CLI stops the
+     * tree. That is a stop, not a crash: nothing is reported as crashed or restarted, and the CLI exits 0.
+     */
+    @Test
+    void ctrlCReachingTheCommandDirectlyIsAStopNotACrash() throws Exception {
+        try (Cli cli = Cli.startAsForegroundJob(dir, Map.of(), "--start-seconds", "0.2s", "--", "sleep", "1000")) {
+            await().atMost(EXIT).until(() -> cli.stderr().contains("ready"));
+            Process sigint = new ProcessBuilder("kill", "-INT", "--", "-" + cli.process.pid()).start();
+            assertThat(sigint.waitFor()).isZero();
+            assertThat(exitOf(cli)).as(cli.stderr()).isZero();
+            assertThat(cli.stderr()).doesNotContain("crashed").doesNotContain("restart").doesNotContain("child_terminated");
+            assertThat(cli.stderr().split("launched", -1)).hasSize(2);
+        }
+    }
+
+    /** A run-once command that exits 0 at once finished normally: no crash, no error line, status 0. */
+    @Test
+    void aRunOnceCommandExitingZeroAtOnceIsANormalExit() throws Exception {
+        try (Cli cli = Cli.start(dir, Map.of(), "--auto-recovery", "off", "--", "true")) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isZero();
+            assertThat(cli.stderr()).doesNotContain("DIED_STARTING").doesNotContain("crashed").doesNotContain("[ERROR]");
+        }
+    }
+
     @Test
     void launcherSaysHowToBuildWhenTheCliIsNotBuilt() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("clone/supervision-examples/bin"));

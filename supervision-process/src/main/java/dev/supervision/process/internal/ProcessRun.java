@@ -57,6 +57,10 @@ final class ProcessRun implements RunningChild {
     private static final Duration DRAIN_WAIT = Duration.ofSeconds(2);
     /** After abandoning the output, how long its readers get to hand on what they hold. */
     private static final Duration ABANDON_WAIT = Duration.ofMillis(200);
+    /** How long an exit by SIGINT, SIGTERM or SIGHUP waits to see whether the JVM is going down by the same signal. */
+    private static final Duration SAME_SIGNAL_WAIT = Duration.ofMillis(500);
+    /** Once the JVM is going down, how long such an exit waits for the supervisor's stop to reach this run. */
+    private static final Duration STOP_ARRIVAL_WAIT = Duration.ofSeconds(5);
 
     /** Why this incarnation is ending, when it did not simply exit by itself. */
     private sealed interface Ending {
@@ -114,6 +118,8 @@ final class ProcessRun implements RunningChild {
     private volatile long probeStartedNanos;
     /** Set when the supervisor asked this run to stop ({@link #requestStop}, {@link #kill}): it then waits for the exit. */
     private volatile boolean stopAsked;
+    /** Completed with {@link #stopAsked}. */
+    private final CompletableFuture<Void> stopArrived = new CompletableFuture<>();
     /** Set when the exit was reported without the process having exited (see {@link #abandon}). */
     private volatile boolean abandoned;
     /** Leaves the host memory floor's brake; a no-op without one. */
@@ -133,6 +139,9 @@ final class ProcessRun implements RunningChild {
 
     /** Starts output draining, readiness, and the watch on the main process. */
     void begin() {
+        JvmShutdown.watch();
+        // No probe and no uptime to wait for: started at launch, even if it has already exited (a run-once job).
+        if (spec.readiness().isEmpty() && spec.startSeconds().isZero()) becomeReady("at launch (no readiness check)", false);
         if (spec.readiness().orElse(null) instanceof Probe.LogLine l) readyLine = l.pattern();
         List<LineListener> listeners = List.of(this::onLine);
         if (!spec.signatures().signatures().isEmpty()) {
@@ -153,13 +162,14 @@ final class ProcessRun implements RunningChild {
             }
         });
         switch (spec.readiness().orElse(null)) {
-            case null -> addTimer(ProcessTimers.after(spec.startSeconds(), () -> becomeReady(
-                    "up for " + spec.startSeconds())));
+            case null -> {
+                if (!ready) addTimer(ProcessTimers.after(spec.startSeconds(), () -> becomeReady("up for " + spec.startSeconds(), true)));
+            }
             case Probe.LogLine l -> { /* matched in onLine */ }
             case Probe polled -> addTimer(ProcessTimers.every(Duration.ZERO, spec.readinessInterval(), () -> {
                 if (ready || ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
                 Probes.attempt(polled, spec.probeTimeout(), () -> probeInFlight.set(false)).whenComplete((failure, e) -> {
-                    if (failure == null) becomeReady(polled.describe());
+                    if (failure == null) becomeReady(polled.describe(), true);
                 });
             }));
         }
@@ -170,12 +180,13 @@ final class ProcessRun implements RunningChild {
         Pattern p = readyLine;
         if (p != null && !ready && p.matcher(line).find()) {
             readyLine = null;
-            becomeReady("log line ~/" + p + "/");
+            becomeReady("log line ~/" + p + "/", true);
         }
     }
 
-    private void becomeReady(String how) {
-        if (ending.get() != null || !process.isAlive() || !readyOnce.compareAndSet(false, true)) return;
+    /** {@code alive}: only while the process is alive (a probe or an uptime says it started; a dead one did not). */
+    private void becomeReady(String how, boolean alive) {
+        if (ending.get() != null || alive && !process.isAlive() || !readyOnce.compareAndSet(false, true)) return;
         ready = true;
         watchOomKills();                         // the process may have moved to a cgroup of its own meanwhile
         readyNanos = System.nanoTime();
@@ -448,6 +459,7 @@ final class ProcessRun implements RunningChild {
         if (abandoned) return;                // reported already (see abandon); the supervisor has moved on
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         ExitStatus status = new ExitStatus(code);
+        if (why == null && sameSignalAsTheJvm(status)) why = new Ending.Requested();
         if (!ready && why == null) {
             Judged j = judge(new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + ctx.id() + "' " + status
                     + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, why);
@@ -491,6 +503,28 @@ final class ProcessRun implements RunningChild {
             });
         }
         exit.complete(reason);
+    }
+
+    /**
+     * Whether an exit by SIGINT, SIGTERM or SIGHUP is the stop of this JVM reaching the child directly: the
+     * terminal's Ctrl-C goes to the whole foreground process group, {@code systemctl stop} to the whole cgroup,
+     * a closed terminal's SIGHUP to the session. Waits (on this virtual thread) up to {@link #SAME_SIGNAL_WAIT}
+     * for the JVM to start shutting down, then up to {@link #STOP_ARRIVAL_WAIT} for the supervisor's stop to
+     * reach this run; such an exit is a stop, not a crash. Another signal, or a JVM that goes on, is a crash.
+     */
+    private boolean sameSignalAsTheJvm(ExitStatus status) {
+        int signal = status.signal().orElse(0);
+        if (signal != 1 && signal != 2 && signal != 15) return false;
+        try {
+            CompletableFuture.anyOf(stopArrived, JvmShutdown.STARTED).get(SAME_SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException notUs) {
+            return false;
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+            return stopAsked;
+        }
+        if (!stopAsked) stopArrived.completeOnTimeout(null, STOP_ARRIVAL_WAIT.toMillis(), TimeUnit.MILLISECONDS).join();
+        return true;
     }
 
     /** A crash with its report attached, and whether its classified action allows a restart. */
@@ -611,6 +645,7 @@ final class ProcessRun implements RunningChild {
     @Override
     public void requestStop() {
         stopAsked = true;
+        stopArrived.complete(null);
         if (ending.compareAndSet(null, new Ending.Requested())) endTree(spec.stopTimeout());
     }
 
@@ -618,6 +653,7 @@ final class ProcessRun implements RunningChild {
     @Override
     public boolean kill() {
         stopAsked = true;
+        stopArrived.complete(null);
         ending.compareAndSet(null, new Ending.Requested());
         endTree(Duration.ZERO);
         return true;
