@@ -17,13 +17,27 @@ public sealed interface Probe {
     /** One line for logs and notices. */
     String describe();
 
-    /** An HTTP GET answering 2xx, and, when {@code bodyMatches} is given, a body in which it is found. */
+    /**
+     * An HTTP GET answering 2xx, and, when {@code bodyMatches} is given, a body in which it is found.
+     *
+     * @throws IllegalArgumentException naming {@code probe.http.uri} unless it is an http:// or https:// URL with a
+     *     host and, if it gives one, a port in 1..65535
+     */
     record Http(URI uri, Optional<Pattern> bodyMatches) implements Probe {
         public Http {
             Objects.requireNonNull(uri, "uri");
             Objects.requireNonNull(bodyMatches, "bodyMatches");
             if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
                 throw new IllegalArgumentException("probe.http.uri: expected an http:// or https:// URL, was '" + uri + "'");
+            }
+            if (uri.getHost() == null) {
+                // A port past 2^31 or a malformed authority leaves no host either.
+                throw new IllegalArgumentException("probe.http.uri: expected a URL with a host and a port in 1..65535, like"
+                        + " http://127.0.0.1:8000/health, was '" + uri + "'");
+            }
+            if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+                throw new IllegalArgumentException("probe.http.uri: expected a port in 1..65535, was " + uri.getPort()
+                        + " in '" + uri + "'");
             }
         }
         @Override public String describe() { return "http " + uri + bodyMatches.map(p -> " body~/" + p + "/").orElse(""); }
@@ -61,9 +75,20 @@ public sealed interface Probe {
         @Override public String describe() { return "command " + String.join(" ", command); }
     }
 
-    static Http http(String url) { return new Http(URI.create(url), Optional.empty()); }
+    /** @throws IllegalArgumentException naming {@code probe.http.uri} if {@code url} is not a valid http(s) URL (see {@link Http}) */
+    static Http http(String url) { return new Http(uri(url), Optional.empty()); }
 
-    static Http http(String url, String bodyRegex) { return new Http(URI.create(url), Optional.of(Pattern.compile(bodyRegex))); }
+    /** @throws IllegalArgumentException as {@link #http(String)}, or if {@code bodyRegex} does not compile */
+    static Http http(String url, String bodyRegex) { return new Http(uri(url), Optional.of(Pattern.compile(bodyRegex))); }
+
+    private static URI uri(String url) {
+        try {
+            return new URI(Objects.requireNonNull(url, "probe.http.uri"));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("probe.http.uri: expected a URL like http://127.0.0.1:8000/health, was '" + url
+                    + "': " + e.getReason(), e);
+        }
+    }
 
     static Tcp tcp(String host, int port) { return new Tcp(host, port); }
 

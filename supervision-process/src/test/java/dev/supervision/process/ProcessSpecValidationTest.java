@@ -88,6 +88,12 @@ class ProcessSpecValidationTest {
     void probesValidateTheirSettings() {
         assertThatThrownBy(() -> Probe.tcp("localhost", 0)).hasMessage("probe.tcp.port: expected 1..65535, was 0");
         assertThatThrownBy(() -> Probe.http("ftp://x/")).hasMessage("probe.http.uri: expected an http:// or https:// URL, was 'ftp://x/'");
+        assertThatThrownBy(() -> Probe.http("http://127.0.0.1:99999/health"))
+                .hasMessage("probe.http.uri: expected a port in 1..65535, was 99999 in 'http://127.0.0.1:99999/health'");
+        assertThatThrownBy(() -> Probe.http("http://127.0.0.1:0/health")).hasMessageContaining("expected a port in 1..65535, was 0");
+        assertThatThrownBy(() -> Probe.http("http://127.0.0.1:99999999999/health")).hasMessageContaining("with a host and a port in 1..65535");
+        assertThatThrownBy(() -> Probe.http("http://a b/")).hasMessageStartingWith("probe.http.uri: expected a URL like");
+        assertThat(Probe.http("https://llm.internal/health").uri().getPort()).isEqualTo(-1);
         assertThatThrownBy(() -> Probe.Liveness.of(Probe.logLine("ok")))
                 .hasMessage("liveness.probe: a log-line probe can only be a readiness probe");
         assertThatThrownBy(() -> Probe.Liveness.of(Probe.tcp("localhost", 80)).withFailureThreshold(0))

@@ -1,6 +1,7 @@
 package dev.supervision.examples.cli;
 
 import dev.supervision.Backoff;
+import dev.supervision.process.Probe;
 import dev.supervision.process.ProcessSpec;
 import java.net.URI;
 import java.nio.file.Path;
@@ -147,14 +148,10 @@ record CommandLine(Mode mode, Common common, Optional<Wrap> wrap, Optional<Path>
     private static Optional<URI> url(Setting s) {
         if (s.value() == null) return Optional.empty();
         try {
-            URI u = new URI(s.value());
-            if (("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) && u.getHost() != null) {
-                return Optional.of(u);
-            }
-        } catch (java.net.URISyntaxException e) {
-            // reported below with what was expected
+            return Optional.of(Probe.http(s.value()).uri());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(s.source() + ": " + e.getMessage().replaceFirst("^probe\\.http\\.uri: ", ""));
         }
-        throw new ConfigException(s.source() + ": expected an http:// or https:// URL with a host, was '" + s.value() + "'");
     }
 
     private static Path stateDir(Setting s) {

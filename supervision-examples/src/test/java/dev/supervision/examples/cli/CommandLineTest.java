@@ -65,6 +65,10 @@ class CommandLineTest {
         assertThatThrownBy(() -> parse(Map.of(), "--bogus", "1", "x")).hasMessage("--bogus: unknown option (see supervise --help)");
         assertThatThrownBy(() -> parse(Map.of(), "--tree", "a/b", "x"))
                 .hasMessage("--tree: expected 1 to 64 letters, digits, '-' or '_', was 'a/b'");
+        assertThatThrownBy(() -> parse(Map.of(), "--readiness-url", "http://127.0.0.1:99999/health", "x"))
+                .hasMessage("--readiness-url: expected a port in 1..65535, was 99999 in 'http://127.0.0.1:99999/health'");
+        assertThatThrownBy(() -> parse(Map.of("SUPERVISE_LIVENESS_URL", "http:///health"), "x"))
+                .hasMessageStartingWith("SUPERVISE_LIVENESS_URL: expected a URL with a host");
     }
 
     @Test
