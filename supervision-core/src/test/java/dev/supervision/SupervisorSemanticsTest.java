@@ -619,8 +619,27 @@ class SupervisorSemanticsTest {
         await().until(() -> sup.whichChildren().join().stream().anyMatch(c -> c.state() == ChildState.STARTING));
         assertThat(sup.countChildren().join().specs()).isEqualTo(1);
         clock.advance(Duration.ofMinutes(5));
-        assertThatThrownBy(adding::join).hasMessageContaining("did not start within PT5M");
+        assertThatThrownBy(adding::join).hasMessageContaining("did not start within 5 min");
         assertThat(never).isCancelled();
+    }
+
+    /** A start that can say what it waits for is named in its timeout, and shows its details while STARTING. */
+    @Test
+    void aStartThatSaysWhatItWaitsForIsShownWhileStartingAndNamedInItsTimeout() {
+        final class Waiting extends CompletableFuture<dev.supervision.spi.RunningChild> implements dev.supervision.spi.StartProgress {
+            @Override public String waitingFor() { return "readiness http://127.0.0.1:8000/health, last: connection refused"; }
+
+            @Override public java.util.Optional<ChildDetails> details() { return java.util.Optional.of(() -> "pid=4242 not ready"); }
+        }
+        Waiting start = new Waiting();
+        sup = Supervisor.start(spec("s").build());
+        CompletableFuture<ChildRef> adding = sup.startChild(ChildSpec.builder("llm", ctx -> start, ChildType.WORKER)
+                .startTimeout(Duration.ofMinutes(5)).build());
+        await().until(() -> info(sup, "llm").state() == ChildState.STARTING);
+        assertThat(info(sup, "llm").details()).map(ChildDetails::summary).contains("pid=4242 not ready");
+        clock.advance(Duration.ofMinutes(5));
+        assertThatThrownBy(adding::join).hasMessageContaining("child 'llm' did not start within 5 min; it was waiting for readiness"
+                + " http://127.0.0.1:8000/health, last: connection refused");
     }
 
     @Test

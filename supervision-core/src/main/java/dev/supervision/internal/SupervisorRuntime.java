@@ -10,6 +10,7 @@ import dev.supervision.ChildType;
 import dev.supervision.CircuitState;
 import dev.supervision.ExitReason;
 import dev.supervision.GiveUp;
+import dev.supervision.Human;
 import dev.supervision.Restart;
 import dev.supervision.Shutdown;
 import dev.supervision.Strategy;
@@ -20,6 +21,7 @@ import dev.supervision.SupervisorSpec;
 import dev.supervision.TreeSnapshot;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.RunningChild;
+import dev.supervision.spi.StartProgress;
 import dev.supervision.spi.Scheduler;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -306,8 +308,9 @@ public final class SupervisorRuntime implements Supervisor {
         e.pendingStart = starting;
         Scheduler.Cancellable timeout = e.spec.startTimeout().map(d -> clock.schedule(d, () -> post(() -> {
             if (result.isDone()) return;
+            String waiting = starting instanceof StartProgress p ? "; it was waiting for " + p.waitingFor() : "";
             starting.cancel(true);
-            failStart(e, result, new TimeoutException("child '" + e.name() + "' did not start within " + d));
+            failStart(e, result, new TimeoutException("child '" + e.name() + "' did not start within " + Human.duration(d) + waiting));
         }))).orElse(null);
         starting.whenComplete((rc, err) -> post(() -> {
             if (timeout != null) timeout.cancel();
@@ -775,12 +778,11 @@ public final class SupervisorRuntime implements Supervisor {
         List<ChildInfo> out = new ArrayList<>(children.size());
         for (Entry e : children.values()) {
             Optional<ChildDetails> details = Optional.empty();
-            if (e.running != null) {
-                try {
-                    details = e.running.details();
-                } catch (RuntimeException ex) {
-                    LOG.warn("supervisor '{}': child '{}' failed to describe itself", name, e.name(), ex);
-                }
+            try {
+                if (e.running != null) details = e.running.details();
+                else if (e.pendingStart instanceof StartProgress p) details = p.details();   // STARTING: what is known so far
+            } catch (RuntimeException ex) {
+                LOG.warn("supervisor '{}': child '{}' failed to describe itself", name, e.name(), ex);
             }
             out.add(new ChildInfo(e.spec.id(), e.ref, e.spec.type(), e.spec.restart(), e.state, e.restarts,
                     Optional.ofNullable(e.lastExit), e.circuit,

@@ -40,7 +40,7 @@ public sealed interface Probe {
                         + " in '" + uri + "'");
             }
         }
-        @Override public String describe() { return "http " + uri + bodyMatches.map(p -> " body~/" + p + "/").orElse(""); }
+        @Override public String describe() { return "GET " + uri + bodyMatches.map(p -> " with a body matching /" + p + "/").orElse(""); }
     }
 
     /** A TCP connection accepted on {@code host:port}. */
@@ -49,7 +49,7 @@ public sealed interface Probe {
             Objects.requireNonNull(host, "host");
             if (port < 1 || port > 65535) throw new IllegalArgumentException("probe.tcp.port: expected 1..65535, was " + port);
         }
-        @Override public String describe() { return "tcp " + host + ":" + port; }
+        @Override public String describe() { return "TCP connect to " + host + ":" + port; }
     }
 
     /** A line of the process's output (stdout or stderr) matching {@code pattern}; readiness only. */

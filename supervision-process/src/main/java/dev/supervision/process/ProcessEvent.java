@@ -1,6 +1,7 @@
 package dev.supervision.process;
 
 import dev.supervision.ChildNotice;
+import dev.supervision.Human;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,18 @@ public sealed interface ProcessEvent extends ChildNotice {
 
     /** The readiness probe passed (or {@code startSeconds} of uptime elapsed); the start is complete. */
     record Ready(long pid, Duration after, String how) implements ProcessEvent {
-        @Override public String describe() { return "pid " + pid + " ready after " + after + " (" + how + ")"; }
+        @Override public String describe() { return "pid " + pid + " ready after " + Human.duration(after) + " (" + how + ")"; }
+    }
+
+    /**
+     * An attempt of the readiness probe failed: the process is not ready yet ({@code attempt} counts from 1,
+     * {@code waited} since the launch). One per attempt, every {@code readinessInterval}: a listener that logs
+     * should log these at debug level (the process child itself logs a summary at a slowing cadence).
+     */
+    record ReadinessFailed(long pid, String probe, String error, int attempt, Duration waited) implements ProcessEvent {
+        @Override public String describe() {
+            return "pid " + pid + " not ready after " + Human.duration(waited) + " (attempt " + attempt + "): " + probe + ": " + error;
+        }
     }
 
     /** A liveness probe attempt failed. */

@@ -202,6 +202,48 @@ class ProcessChildTest {
         assertThat(sup.snapshot().join().render()).contains("pid=" + d.pid()).contains("ready");
     }
 
+    /**
+     * A start that waits for its readiness probe is visible: every failed attempt is an event with the probe and its
+     * error, a STARTING child shows its pid, and a start timeout names the probe and its last error.
+     */
+    @Test
+    void aStartWaitingForReadinessShowsItsAttemptsItsPidAndWhatItWaitedFor() throws IOException {
+        int port = freePort();                                                  // nothing listens there
+        Path server = script("server.sh", "exec sleep 1000");
+        sup = Supervisor.start(tree("waiting").build());
+        var adding = sup.startChild(ProcessChild.spec(proc("llm", server)
+                .readiness(Probe.http("http://127.0.0.1:" + port + "/health")).readinessInterval(Duration.ofMillis(50)).build())
+                .startTimeout(Duration.ofSeconds(3)).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> notices(ProcessEvent.ReadinessFailed.class).size() >= 3);
+        ProcessEvent.ReadinessFailed first = notices(ProcessEvent.ReadinessFailed.class).get(0);
+        assertThat(first.probe()).isEqualTo("GET http://127.0.0.1:" + port + "/health");
+        assertThat(first.error()).contains("Connection refused");
+        assertThat(first.attempt()).isEqualTo(1);
+        assertThat(notices(ProcessEvent.ReadinessFailed.class)).extracting(ProcessEvent.ReadinessFailed::attempt).startsWith(1, 2, 3);
+        assertThat(adding).failsWithin(Duration.ofSeconds(10)).withThrowableThat()
+                .withMessageContaining("did not start within 3 s; it was waiting for readiness GET http://127.0.0.1:" + port + "/health (")
+                .withMessageContaining("attempts, last: ConnectException: Connection refused");
+    }
+
+    @Test
+    void aStartingChildShowsItsPid() throws IOException {
+        Path server = script("server.sh", "exec sleep 1000");
+        sup = Supervisor.start(tree("starting").build());
+        sup.startChild(ProcessChild.spec(proc("llm", server).readiness(Probe.file(dir.resolve("never"))).build()).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> info("llm").details().isPresent());
+        ChildInfo starting = info("llm");
+        assertThat(starting.state()).isEqualTo(ChildState.STARTING);
+        ProcessDetails d = (ProcessDetails) starting.details().orElseThrow();
+        assertThat(d.ready()).isFalse();
+        assertThat(alive(d.pid())).isTrue();
+        assertThat(sup.snapshot().join().render()).contains("llm STARTING").contains("pid=" + d.pid());
+    }
+
+    private <T extends ProcessEvent> List<T> notices(Class<T> type) {
+        return events.stream().filter(e -> e instanceof SupervisorEvent.ChildNoticed).map(e -> ((SupervisorEvent.ChildNoticed) e).notice())
+                .filter(type::isInstance).map(type::cast).toList();
+    }
+
     @Test
     void readinessByLogLine() throws IOException {
         Path server = script("server.sh", "echo loading weights; sleep 0.3; echo 'INFO: Uvicorn running on http://0.0.0.0:8000'; exec sleep 1000");

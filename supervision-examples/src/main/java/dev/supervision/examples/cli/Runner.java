@@ -149,6 +149,8 @@ final class Runner {
             case SupervisorEvent.StartFailed f when plan.oneCommand() && running && f.supervisor().equals(plan.root().name())
                     && fatalCode(f.cause()).isPresent() ->
                     failedForGood(f.child(), f.cause(), fatalCode(f.cause()).getAsInt());
+            case SupervisorEvent.ChildNoticed n when n.notice() instanceof ProcessEvent.ReadinessFailed ->   // one per attempt
+                    LOG.debug("{}/{}: {}", n.supervisor(), n.child(), n.notice().describe());
             case SupervisorEvent.ChildNoticed n when !(n.notice() instanceof ProcessEvent.Ready) ->  // the process logs those
                     LOG.info("{}/{}: {}", n.supervisor(), n.child(), n.notice().describe());
             case SupervisorEvent.RestartScheduled r ->

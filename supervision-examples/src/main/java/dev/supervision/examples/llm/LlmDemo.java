@@ -111,6 +111,7 @@ public final class LlmDemo {
                     case ProcessEvent.GuardTripped g -> say("memory guard: " + g.trip().kind() + ", tree RSS "
                             + g.trip().measuredBytes() / MIB + " MiB over the limit of " + g.trip().limitBytes() / MIB + " MiB");
                     case ProcessEvent.ProbeFailed p -> say("liveness failed " + p.consecutive() + "/" + p.threshold() + ": " + shorten(p.detail()));
+                    case ProcessEvent.ReadinessFailed r -> { }          // every 250 ms while the model loads: the ready line says enough
                     default -> say(n.notice().describe());
                 }
             }

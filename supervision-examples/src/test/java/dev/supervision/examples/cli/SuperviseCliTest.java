@@ -226,6 +226,27 @@ class SuperviseCliTest {
         }
     }
 
+    /**
+     * While a start waits for its readiness URL, an info line says so after 5 s (then ever more rarely, not once an
+     * attempt), and the start timeout names the URL and its last error.
+     */
+    @Test
+    void aStartWaitingForItsReadinessUrlSaysWhatItWaitsFor() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port + "/health";
+        try (Cli cli = Cli.start(dir, Map.of(), "--readiness-url", url, "--start-timeout", "7s", "--max-start-retries", "0",
+                "--", "sleep", "1000")) {
+            assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.GAVE_UP);
+            assertThat(cli.stderr()).contains("is not ready after 5 s; still waiting for readiness GET " + url + " (")
+                    .contains("did not start within 7 s; it was waiting for readiness GET " + url)
+                    .contains("last: ConnectException: Connection refused");
+            assertThat(cli.stderr().split("still waiting", -1)).hasSize(2);
+        }
+    }
+
     /** A run-once command that exits 0 at once finished normally: no crash, no error line, status 0. */
     @Test
     void aRunOnceCommandExitingZeroAtOnceIsANormalExit() throws Exception {

@@ -3,6 +3,7 @@ package dev.supervision.process.internal;
 import dev.supervision.ChildDetails;
 import dev.supervision.ExitReason;
 import dev.supervision.FatalStartException;
+import dev.supervision.Human;
 import dev.supervision.process.CrashAction;
 import dev.supervision.process.CrashBasis;
 import dev.supervision.process.CrashClassification;
@@ -61,6 +62,9 @@ final class ProcessRun implements RunningChild {
     private static final Duration SAME_SIGNAL_WAIT = Duration.ofMillis(500);
     /** Once the JVM is going down, how long such an exit waits for the supervisor's stop to reach this run. */
     private static final Duration STOP_ARRIVAL_WAIT = Duration.ofSeconds(5);
+    /** When a start that is not ready yet is first logged as waiting; each later line comes twice as late, at most a minute. */
+    private static final Duration FIRST_WAITING_LOG = Duration.ofSeconds(5);
+    private static final Duration LONGEST_WAITING_LOG = Duration.ofMinutes(1);
 
     /** Why this incarnation is ending, when it did not simply exit by itself. */
     private sealed interface Ending {
@@ -114,6 +118,9 @@ final class ProcessRun implements RunningChild {
     private volatile Runnable stopSampling = () -> {};
     private final AtomicBoolean guardInFlight = new AtomicBoolean();
     private final AtomicBoolean heartbeatInFlight = new AtomicBoolean();
+    /** Failed readiness attempts so far, and the last one's error (null before the first). */
+    private final AtomicInteger readinessAttempts = new AtomicInteger();
+    private volatile String lastReadinessError;
     /** When the probe attempt in flight ({@link #probeInFlight}) started. */
     private volatile long probeStartedNanos;
     /** Set when the supervisor asked this run to stop ({@link #requestStop}, {@link #kill}): it then waits for the exit. */
@@ -170,9 +177,46 @@ final class ProcessRun implements RunningChild {
                 if (ready || ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
                 Probes.attempt(polled, spec.probeTimeout(), () -> probeInFlight.set(false)).whenComplete((failure, e) -> {
                     if (failure == null) becomeReady(polled.describe(), true);
+                    else notReady(polled, failure);
                 });
             }));
         }
+        if (spec.readiness().isPresent()) logWaiting(FIRST_WAITING_LOG);
+    }
+
+    /** A readiness attempt failed: an event and a debug line for each (the info line comes at {@link #logWaiting}'s cadence). */
+    private void notReady(Probe probe, String error) {
+        if (ready || ending.get() != null) return;
+        int attempt = readinessAttempts.incrementAndGet();
+        lastReadinessError = error;
+        Duration waited = Duration.ofNanos(System.nanoTime() - launchedNanos);
+        ctx.notify(new ProcessEvent.ReadinessFailed(pid(), probe.describe(), error, attempt, waited));
+        LOG.debug("process '{}' (pid {}) not ready after {} (attempt {}): {}: {}", ctx.id(), pid(), Human.duration(waited),
+                attempt, probe.describe(), error);
+    }
+
+    /** While not ready: one info line after {@code delay}, then after twice that, and so on, at most a minute apart. */
+    private void logWaiting(Duration delay) {
+        addTimer(ProcessTimers.after(delay, () -> {
+            if (ready || ending.get() != null) return;
+            LOG.info("process '{}' (pid {}) is not ready after {}; still waiting for {}", ctx.id(), pid(),
+                    Human.duration(Duration.ofNanos(System.nanoTime() - launchedNanos)), waitingFor());
+            Duration next = delay.multipliedBy(2);
+            logWaiting(next.compareTo(LONGEST_WAITING_LOG) > 0 ? LONGEST_WAITING_LOG : next);
+        }));
+    }
+
+    /** What the start waits for now, for logs and the start timeout's message ({@link dev.supervision.spi.StartProgress}). */
+    String waitingFor() {
+        return switch (spec.readiness().orElse(null)) {
+            case null -> Human.duration(spec.startSeconds()) + " of uptime";
+            case Probe.LogLine l -> "a line matching /" + l.pattern() + "/ on stdout or stderr (none yet)";
+            case Probe p -> {
+                String last = lastReadinessError;
+                yield "readiness " + p.describe() + (last == null ? " (no attempt finished yet)"
+                        : " (" + readinessAttempts.get() + " attempts, last: " + last + ")");
+            }
+        };
     }
 
     private void onLine(Stream stream, CharSequence line) {
@@ -197,7 +241,7 @@ final class ProcessRun implements RunningChild {
         startChecks();
         joinBrake();
         if (!startResult.complete(this)) return;
-        LOG.info("process '{}' (pid {}) ready after {} ({})", ctx.id(), pid(), after, how);
+        LOG.info("process '{}' (pid {}) ready after {} ({})", ctx.id(), pid(), Human.duration(after), how);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.supervision.process.internal;
 
+import dev.supervision.ChildDetails;
 import dev.supervision.process.CannotExecute;
 import dev.supervision.process.CrashAction;
 import dev.supervision.process.CrashHistory;
@@ -10,6 +11,7 @@ import dev.supervision.process.ProcessSpec;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.ChildStarter;
 import dev.supervision.spi.RunningChild;
+import dev.supervision.spi.StartProgress;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,9 +62,13 @@ public final class ProcessStarter implements ChildStarter {
         Thread.ofVirtual().name("supervision-launch-" + ctx.id()).start(() -> {
             try {
                 Orphans.cleanOnce(spec.stateDirectory(), ctx.supervisor(), notice -> ctx.notify(notice));
+                result.before = "the host's memory after the last crash";
                 awaitHostMemory(ctx);
+                result.before = "the previous incarnation's GPU memory to be released";
                 awaitGpuRelease(ctx);
+                result.before = "its preflight checks";
                 if (spec.preflight().isPresent()) spec.preflight().get().check(ctx.supervisor());
+                result.before = "its launch";
                 LaunchPlan next = nextPlan();
                 ProcessBuilder pb = new ProcessBuilder(next.argv());
                 Map<String, String> env = pb.environment();
@@ -98,7 +104,9 @@ public final class ProcessStarter implements ChildStarter {
                 }
                 try {
                     ctx.notify(new ProcessEvent.Launched(process.pid(), next.argv()));
-                    new ProcessRun(spec, ctx, process, tree, result, this).begin();
+                    ProcessRun run = new ProcessRun(spec, ctx, process, tree, result, this);
+                    result.run = run;
+                    run.begin();
                 } catch (Throwable t) {
                     // Launched but not watched: nobody would drain, stop or report it.
                     process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -146,8 +154,21 @@ public final class ProcessStarter implements ChildStarter {
      * so that what the launch started is killed by the cancel itself, before the supervisor's stop returns —
      * when the JVM is going down, there is no later.
      */
-    private static final class Launching extends CompletableFuture<RunningChild> {
+    private static final class Launching extends CompletableFuture<RunningChild> implements StartProgress {
         final ReentrantLock lock = new ReentrantLock();
+        /** What this start waits for before the launch; then the run, which knows its readiness. */
+        volatile String before = "its launch";
+        volatile ProcessRun run;
+
+        @Override public String waitingFor() {
+            ProcessRun r = run;
+            return r != null ? r.waitingFor() : before;
+        }
+
+        @Override public Optional<ChildDetails> details() {
+            ProcessRun r = run;
+            return r != null ? r.details() : Optional.empty();
+        }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
