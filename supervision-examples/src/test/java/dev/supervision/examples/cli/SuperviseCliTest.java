@@ -87,6 +87,9 @@ class SuperviseCliTest {
             assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.GAVE_UP);
             assertThat(lines("runs")).isEqualTo(3);
             assertThat(cli.stderr()).contains("gave up: more than 2 restart(s) within PT30M; exiting 75");
+            // Only the restarts that happened are announced: none for the last crash, after which the CLI gave up.
+            assertThat(cli.stderr().lines().filter(l -> l.contains("restart") && !l.contains("gave up") && !l.contains("max_restart_intensity"))).hasSize(2)
+                    .allMatch(l -> l.matches(".*restart [12] in .*"));
         }
     }
 
