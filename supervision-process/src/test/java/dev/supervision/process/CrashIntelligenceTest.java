@@ -352,7 +352,7 @@ class CrashIntelligenceTest {
     @Test
     void aPlainKillMinus9IsRecordedAsKilledBySigkillNotAsAnOomKill() throws IOException {
         Path s = script("victim.sh", "if " + firstRun("victim") + "; then\n  kill -9 $$\nfi\nexec sleep 1000");
-        sup = start("kill-9", proc("victim", s).startSeconds(Duration.ofMillis(1)).build());
+        sup = start("kill-9", proc("victim", s).startSeconds(Duration.ZERO).build());     // started at launch
         awaitRunning("victim", 2);
 
         CrashReport r = crashes().get(0).report();

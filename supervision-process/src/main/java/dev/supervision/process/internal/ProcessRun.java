@@ -655,7 +655,7 @@ final class ProcessRun implements RunningChild {
         if (status.signal().map(sig -> sig != 9).orElse(true)) return "";
         Path file = oomFile;
         long before = oomKillsBefore;
-        if (file == null || before < 0) return "OOM kill not confirmed: no cgroup OOM-kill counter is readable here";
+        if (file == null || before < 0) return "OOM kill not confirmed: no cgroup OOM-kill counter could be read for it";
         OptionalLong after = CgroupOomKills.count(file);
         if (after.isEmpty()) return "OOM kill not confirmed: the cgroup's OOM-kill counter (" + file + ") could not be read at exit";
         if (after.getAsLong() > before) {
