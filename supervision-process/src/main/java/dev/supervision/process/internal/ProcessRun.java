@@ -147,8 +147,6 @@ final class ProcessRun implements RunningChild {
     /** Starts output draining, readiness, and the watch on the main process. */
     void begin() {
         JvmShutdown.watch();
-        // No probe and no uptime to wait for: started at launch, even if it has already exited (a run-once job).
-        if (spec.readiness().isEmpty() && spec.startSeconds().isZero()) becomeReady("at launch (no readiness check)", false);
         if (spec.readiness().orElse(null) instanceof Probe.LogLine l) readyLine = l.pattern();
         List<LineListener> listeners = List.of(this::onLine);
         if (!spec.signatures().signatures().isEmpty()) {
@@ -169,9 +167,8 @@ final class ProcessRun implements RunningChild {
             }
         });
         switch (spec.readiness().orElse(null)) {
-            case null -> {
-                if (!ready) addTimer(ProcessTimers.after(spec.startSeconds(), () -> becomeReady("up for " + spec.startSeconds(), true)));
-            }
+            case null -> addTimer(ProcessTimers.after(spec.startSeconds(), () -> becomeReady(
+                    startsAtLaunch() ? AT_LAUNCH : "up for " + Human.duration(spec.startSeconds()), true)));
             case Probe.LogLine l -> { /* matched in onLine */ }
             case Probe polled -> addTimer(ProcessTimers.every(Duration.ZERO, spec.readinessInterval(), () -> {
                 if (ready || ending.get() != null || !probeInFlight.compareAndSet(false, true)) return;
@@ -228,9 +225,19 @@ final class ProcessRun implements RunningChild {
         }
     }
 
-    /** {@code alive}: only while the process is alive (a probe or an uptime says it started; a dead one did not). */
+    /** No probe and no uptime to wait for: the start is complete at launch, even for a job that has already exited. */
+    private boolean startsAtLaunch() {
+        return spec.readiness().isEmpty() && spec.startSeconds().isZero();
+    }
+
+    private static final String AT_LAUNCH = "at launch (no readiness check)";
+
+    /**
+     * {@code alive}: only while the process runs and is not ending (a probe or an uptime says it started); false
+     * for a start complete at launch whose process exited before its ready timer ran ({@link #finish}).
+     */
     private void becomeReady(String how, boolean alive) {
-        if (ending.get() != null || alive && !process.isAlive() || !readyOnce.compareAndSet(false, true)) return;
+        if (alive && (ending.get() != null || !process.isAlive()) || !readyOnce.compareAndSet(false, true)) return;
         ready = true;
         watchOomKills();                         // the process may have moved to a cgroup of its own meanwhile
         readyNanos = System.nanoTime();
@@ -241,7 +248,7 @@ final class ProcessRun implements RunningChild {
         startChecks();
         joinBrake();
         if (!startResult.complete(this)) return;
-        LOG.info("process '{}' (pid {}) ready after {} ({})", ctx.id(), pid(), Human.duration(after), how);
+        if (LOG.isInfoEnabled()) LOG.info("process '{}' (pid {}) ready after {} ({})", ctx.id(), pid(), Human.duration(after), how);
     }
 
     /**
@@ -504,6 +511,7 @@ final class ProcessRun implements RunningChild {
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         ExitStatus status = new ExitStatus(code);
         if (why == null && sameSignalAsTheJvm(status)) why = new Ending.Requested();
+        if (!ready && why == null && startsAtLaunch()) becomeReady(AT_LAUNCH, false);     // exited before its ready timer ran
         if (!ready && why == null) {
             Judged j = judge(new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + ctx.id() + "' " + status
                     + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, why);
