@@ -16,7 +16,7 @@ import java.util.Optional;
  * naming the field and value.
  */
 public record ChildSpec(String id, ChildStarter starter, Restart restart, Shutdown shutdown, ChildType type,
-                        boolean significant, Backoff backoff, Optional<Duration> startTimeout) {
+                        boolean significant, Backoff backoff, Optional<Duration> startTimeout) implements ChildDefinition {
 
     /** Default shutdown timeout of a worker (OTP). */
     public static final Duration DEFAULT_WORKER_SHUTDOWN = Duration.ofSeconds(5);
@@ -54,6 +54,9 @@ public record ChildSpec(String id, ChildStarter starter, Restart restart, Shutdo
         return new Builder(id, starter, type);
     }
 
+    /** This spec itself. */
+    @Override public ChildSpec childSpec() { return this; }
+
     /** A builder holding this spec's values, to derive a variant. */
     public Builder toBuilder() {
         Builder b = new Builder(id, starter, type);
@@ -63,7 +66,7 @@ public record ChildSpec(String id, ChildStarter starter, Restart restart, Shutdo
     }
 
     /** Not thread-safe; {@link #build()} copies, so a built spec never changes. */
-    public static final class Builder {
+    public static final class Builder implements ChildDefinition {
         private final String id;
         private final ChildStarter starter;
         private final ChildType type;
@@ -91,6 +94,9 @@ public record ChildSpec(String id, ChildStarter starter, Restart restart, Shutdo
         public Builder backoff(Backoff backoff) { this.backoff = backoff; return this; }
 
         public Builder startTimeout(Duration startTimeout) { this.startTimeout = startTimeout; return this; }
+
+        /** Same as {@link #build()}. */
+        @Override public ChildSpec childSpec() { return build(); }
 
         public ChildSpec build() {
             if (id == null || id.isBlank()) {

@@ -20,13 +20,25 @@ public interface Supervisor extends AutoCloseable {
     /**
      * Starts a supervisor and its children in order, each after the previous one is started, and
      * waits for that. If a child fails to start, the started ones are stopped in reverse order and
-     * this throws {@link SupervisorException} with the cause.
+     * this throws {@link SupervisorException} (code {@code start_failed}) naming the child, whose cause is
+     * the child's start error.
+     *
+     * @throws SupervisorException when a child fails to start
      */
     static Supervisor start(SupervisorSpec spec) {
-        return SupervisorRuntime.startRoot(spec).join();
+        try {
+            return SupervisorRuntime.startRoot(spec).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            // Thrown again from the caller's thread, with the caller's stack, as the exception the Javadoc names.
+            if (e.getCause() instanceof SupervisorException se) throw new SupervisorException(se.code(), se.getMessage(), se.getCause());
+            throw e;
+        }
     }
 
-    /** Like {@link #start} without waiting: the future completes when all children are started. */
+    /**
+     * Like {@link #start} without waiting: the future completes when all children are started, or
+     * exceptionally with the {@link SupervisorException} that {@link #start} would throw.
+     */
     static CompletableFuture<Supervisor> startAsync(SupervisorSpec spec) {
         return SupervisorRuntime.startRoot(spec);
     }
@@ -34,16 +46,18 @@ public interface Supervisor extends AutoCloseable {
     String name();
 
     /**
-     * Adds and starts a child (OTP {@code start_child}, Elixir's {@code DynamicSupervisor.start_child}); the
-     * future completes with the child's handle once it is started. A start that fails leaves nothing behind
+     * Adds and starts a child (OTP {@code start_child}, Elixir's {@code DynamicSupervisor.start_child}): a
+     * {@link ChildSpec}, a builder, or a kind's own spec such as an OS process's; the future completes with the
+     * child's handle once it is started. A builder that does not validate fails the future with its
+     * {@link IllegalArgumentException}. A start that fails leaves nothing behind
      * and fails the future with code {@code start_failed}; a static supervisor refuses an id it already has
      * ({@code already_started}, {@code already_present}), a dynamic one a child beyond its
      * {@code maxChildren} ({@code max_children}).
      */
-    CompletableFuture<ChildRef> startChild(ChildSpec spec);
+    CompletableFuture<ChildRef> startChild(ChildDefinition child);
 
-    /** Like {@link #startChild(ChildSpec)}, with a per-start argument available in the child's {@code ChildContext}. */
-    CompletableFuture<ChildRef> startChild(ChildSpec spec, Object argument);
+    /** Like {@link #startChild(ChildDefinition)}, with a per-start argument available in the child's {@code ChildContext}. */
+    CompletableFuture<ChildRef> startChild(ChildDefinition child, Object argument);
 
     /**
      * Stops a child of a static supervisor by id and keeps its spec, unless it is TEMPORARY (OTP
@@ -82,19 +96,29 @@ public interface Supervisor extends AutoCloseable {
     /** Completes when the supervisor has terminated, for whatever reason. */
     CompletableFuture<ExitReason> termination();
 
-    /** Blocks until the supervisor has terminated and returns why. */
+    /** Blocks until the supervisor has terminated and returns why; never throws. */
     default ExitReason awaitTermination() { return termination().join(); }
 
-    /** Stops the supervisor and waits, at most {@code timeout}. */
+    /**
+     * Stops the supervisor and waits, at most {@code timeout}.
+     *
+     * @throws SupervisorException with code {@code timeout} when it has not stopped by then (it goes on stopping),
+     *     or {@code interrupted} when the waiting thread is interrupted (its interrupt flag is set again)
+     */
     default ExitReason stop(Duration timeout) {
         try {
             return stop().get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (Exception e) {
-            throw new SupervisorException("timeout", "supervisor '" + name() + "' did not stop within " + timeout, e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new SupervisorException("timeout", "supervisor '" + name() + "' did not stop within " + Human.duration(timeout), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SupervisorException("interrupted", "interrupted while waiting for supervisor '" + name() + "' to stop", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the stop of supervisor '" + name() + "' failed", e.getCause());
         }
     }
 
-    /** Same as {@code stop().join()}. */
+    /** Same as {@code stop().join()}: waits for the stop, however long it takes; never throws. */
     @Override
     default void close() { stop().join(); }
 

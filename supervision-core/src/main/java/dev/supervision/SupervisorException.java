@@ -12,7 +12,10 @@ public final class SupervisorException extends RuntimeException {
 
     public SupervisorException(String code, String message) { this(code, message, null); }
 
-    /** {@code already_present}, {@code running}, {@code restarting}, {@code not_found}, {@code max_children},
-     *  {@code terminated}, {@code start_failed} or {@code timeout}. */
+    /**
+     * OTP's atom where OTP has one — {@code already_started}, {@code already_present}, {@code running},
+     * {@code restarting}, {@code not_found}, {@code max_children}, {@code simple_one_for_one} — and ours:
+     * {@code terminated}, {@code start_failed}, {@code timeout}, {@code interrupted}.
+     */
     public String code() { return code; }
 }

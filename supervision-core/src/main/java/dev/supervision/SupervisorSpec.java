@@ -93,9 +93,16 @@ public record SupervisorSpec(String name, Strategy strategy, int intensity, Dura
          */
         public Builder maxChildren(int maxChildren) { this.maxChildren = maxChildren; return this; }
 
-        public Builder child(ChildSpec child) { children.add(Objects.requireNonNull(child, "child")); return this; }
-
-        public Builder child(ChildSpec.Builder child) { return child(child.build()); }
+        /**
+         * Adds a child after those added so far (start order): a {@link ChildSpec}, a builder, or a kind's own spec
+         * such as an OS process's. A builder is built here.
+         *
+         * @throws IllegalArgumentException from the builder's validation, naming the field and value
+         */
+        public Builder child(ChildDefinition child) {
+            children.add(Objects.requireNonNull(child, "child").childSpec());
+            return this;
+        }
 
         public Builder listener(Consumer<SupervisorEvent> listener) { listeners.add(Objects.requireNonNull(listener, "listener")); return this; }
 

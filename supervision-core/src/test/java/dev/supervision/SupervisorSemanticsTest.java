@@ -41,8 +41,9 @@ class SupervisorSemanticsTest {
                 ChildType.WORKER).build();
         assertThatThrownBy(() -> Supervisor.start(spec("s").child(t.worker("a")).child(t.worker("b")).child(bad)
                 .child(t.worker("never")).build()))
-                .isInstanceOf(CompletionException.class).cause()
-                .isInstanceOf(SupervisorException.class).hasMessageContaining("'bad'").hasMessageContaining("port taken");
+                .isInstanceOf(SupervisorException.class).hasMessageContaining("'bad'").hasMessageContaining("port taken")
+                .satisfies(e -> assertThat(((SupervisorException) e).code()).isEqualTo("start_failed"))
+                .cause().isInstanceOf(IllegalStateException.class).hasMessage("port taken");
         assertThat(t.log).containsExactly("start:a", "start:b", "stop:b", "stop:a");
     }
 

@@ -1,6 +1,7 @@
 package dev.supervision.internal;
 
 import dev.supervision.AutoShutdown;
+import dev.supervision.ChildDefinition;
 import dev.supervision.ChildDetails;
 import dev.supervision.ChildInfo;
 import dev.supervision.ChildRef;
@@ -671,10 +672,16 @@ public final class SupervisorRuntime implements Supervisor {
 
     @Override public String name() { return name; }
 
-    @Override public CompletableFuture<ChildRef> startChild(ChildSpec child) { return startChild(child, null); }
+    @Override public CompletableFuture<ChildRef> startChild(ChildDefinition child) { return startChild(child, null); }
 
     @Override
-    public CompletableFuture<ChildRef> startChild(ChildSpec child, Object argument) {
+    public CompletableFuture<ChildRef> startChild(ChildDefinition definition, Object argument) {
+        ChildSpec child;
+        try {
+            child = definition.childSpec();
+        } catch (RuntimeException invalid) {
+            return CompletableFuture.failedFuture(invalid);
+        }
         return mutate(() -> {
             Entry existing = spec.dynamic() ? null : children.get(child.id());
             if (existing != null) {

@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A failed check is meant to fail the start it guards, not to count as a crash: the process was never
  * launched. The process child's restart policy then applies as for any failed start, with its backoff
- * ({@link ProcessChild#DEFAULT_BACKOFF} unless set otherwise), so a check that keeps failing is retried at
+ * ({@link ProcessSpec#DEFAULT_BACKOFF} unless set otherwise), so a check that keeps failing is retried at
  * growing intervals until the restart intensity gives up, never in a tight loop.
  *
  * <p>Threading: {@link #check} runs on the caller's thread and blocks for what it reads (a file system's

@@ -1,5 +1,11 @@
 package dev.supervision.process;
 
+import dev.supervision.Backoff;
+import dev.supervision.ChildDefinition;
+import dev.supervision.ChildSpec;
+import dev.supervision.ChildType;
+import dev.supervision.Restart;
+import dev.supervision.process.internal.ProcessStarter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,11 +18,31 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Immutable description of an OS process to supervise: what to run, when it counts as started and
- * alive, how to stop it, and how to read its exit. Turn it into a child of any supervisor with
- * {@link ProcessChild#spec(ProcessSpec)}; restart type, backoff and the rest are the core's.
+ * Immutable description of an OS process as a child of any supervisor: what to run, when it counts as
+ * started and alive, how to stop it, how to read its exit, and the child's own settings (restart type,
+ * backoff, significance). It is a {@link ChildDefinition}, and so is its builder: hand either to
+ * {@code SupervisorSpec.Builder.child} or {@code Supervisor.startChild}, one builder chain.
  *
- * <p>Defaults (as supervisord / Kubernetes where they have one): environment inherited; no readiness
+ * {@snippet :
+ * SupervisorSpec.builder("platform")
+ *     .child(ProcessSpec.builder("llm")
+ *         .command("vllm", "serve", "Qwen/Qwen2.5-7B-Instruct", "--port", "8000")
+ *         .readiness(Probe.http("http://127.0.0.1:8000/health"))
+ *         .liveness(Probe.Liveness.of(Probe.http("http://127.0.0.1:8000/health")))
+ *         .backoff(Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30))))
+ *     .build();
+ * }
+ *
+ * <p>As a child ({@link #childSpec()}): its start timeout is {@code startTimeout}; its shutdown timeout is
+ * {@code stopTimeout} plus {@link #STOP_MARGIN}, a backstop only: the process child itself sends the stop
+ * signal to its whole tree, escalates to SIGKILL after the stop timeout, and reports its exit only when
+ * nothing of the tree is left. Unlike in-JVM children (OTP: restart at once), a process child has a backoff
+ * by default, {@link #DEFAULT_BACKOFF}: a process that cannot start (a port not yet released, GPU memory not
+ * yet freed, a failed preflight) must not burn the restart intensity in milliseconds; {@code
+ * backoff(Backoff.none())} gives OTP's immediate restarts.
+ *
+ * <p>Defaults (as supervisord / Kubernetes where they have one): restart PERMANENT, backoff
+ * {@link #DEFAULT_BACKOFF}, not significant; environment inherited; no readiness
  * probe, so the start completes after {@code startSeconds} = 1 s of uptime; readiness probed every
  * 250 ms, each attempt with a 2 s timeout; start timeout 5 minutes (model servers load slowly); no
  * liveness probe, no hang detection, no maximum age; stop with SIGTERM, SIGKILL after 10 s; normal exit codes
@@ -40,7 +66,14 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
                           Set<Integer> normalExitCodes, Set<Integer> restartNowCodes, Set<Integer> fatalExitCodes,
                           OutputSpec output, Path stateDirectory, SignatureLibrary signatures, boolean crashHistory,
                           Optional<RestartAdvisor> advisor, Optional<InFlightRequests> inFlightRequests,
-                          GuardSpec guards, Optional<HostMemoryFloor> hostMemoryFloor, Optional<Preflight> preflight) {
+                          GuardSpec guards, Optional<HostMemoryFloor> hostMemoryFloor, Optional<Preflight> preflight,
+                          Restart restart, Backoff backoff, boolean significant) implements ChildDefinition {
+
+    /** Added to the stop timeout for the supervisor's own shutdown timeout (a backstop). */
+    public static final Duration STOP_MARGIN = Duration.ofSeconds(5);
+
+    /** Exponential from 500 ms to 30 s, up to 20 % jitter, reset after 60 s of uptime. */
+    public static final Backoff DEFAULT_BACKOFF = Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(30)).withJitter(0.2);
 
     /** Prefix of the environment variables that tag every launched process; reserved. */
     public static final String TAG_PREFIX = "SUPERVISION_";
@@ -67,6 +100,21 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
     /** A builder for a process child named {@code id} (the child id in its supervisor). */
     public static Builder builder(String id) { return new Builder(id); }
 
+    /**
+     * This process as a child of a supervisor: a worker run by this library's process starter, with this spec's
+     * restart type, backoff, significance, start timeout, and a shutdown timeout of {@code stopTimeout} plus
+     * {@link #STOP_MARGIN}. Each call makes a new child (with its own crash history handle and restart advisor
+     * state): add one to one supervisor.
+     */
+    @Override
+    public ChildSpec childSpec() {
+        return ChildSpec.builder(id, new ProcessStarter(this), ChildType.WORKER)
+                .restart(restart).backoff(backoff).significant(significant)
+                .startTimeout(startTimeout)
+                .shutdown(stopTimeout.plus(STOP_MARGIN))
+                .build();
+    }
+
     /** A builder holding this spec's values. */
     public Builder toBuilder() {
         Builder b = new Builder(id);
@@ -81,6 +129,7 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         b.signatures = signatures; b.crashHistory = crashHistory; b.advisor = advisor.orElse(null);
         b.inFlightRequests = inFlightRequests.orElse(null);
         b.guards = guards; b.hostMemoryFloor = hostMemoryFloor.orElse(null); b.preflight = preflight.orElse(null);
+        b.restart = restart; b.backoff = backoff; b.significant = significant;
         return b;
     }
 
@@ -94,8 +143,11 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         return base.resolve("supervision");
     }
 
-    /** Not thread-safe; {@link #build()} copies, so a built spec never changes. */
-    public static final class Builder {
+    /**
+     * Not thread-safe; {@link #build()} copies, so a built spec never changes. A {@link ChildDefinition} too:
+     * added to a supervisor, it is built then.
+     */
+    public static final class Builder implements ChildDefinition {
         private final String id;
         private List<String> command = List.of();
         private boolean shell;
@@ -125,8 +177,23 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         private GuardSpec guards = GuardSpec.none();
         private HostMemoryFloor hostMemoryFloor;
         private Preflight preflight;
+        private Restart restart = Restart.PERMANENT;
+        private Backoff backoff = DEFAULT_BACKOFF;
+        private boolean significant;
 
         private Builder(String id) { this.id = id; }
+
+        /** The child's restart type (default PERMANENT), as for any child. */
+        public Builder restart(Restart restart) { this.restart = restart; return this; }
+
+        /** The delay before each restart (default {@link ProcessSpec#DEFAULT_BACKOFF}; {@link Backoff#none()} for OTP's). */
+        public Builder backoff(Backoff backoff) { this.backoff = backoff; return this; }
+
+        /** Whether the child is significant for its supervisor's auto-shutdown (default false). */
+        public Builder significant(boolean significant) { this.significant = significant; return this; }
+
+        /** {@code build().childSpec()}: this process as a child. */
+        @Override public ChildSpec childSpec() { return build().childSpec(); }
 
         /** The program and its arguments, run without a shell. */
         public Builder command(String... argv) { return command(List.of(argv)); }
@@ -294,12 +361,17 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
             overlap(where, "normalExitCodes", normalExitCodes, "restartNowCodes", restartNowCodes);
             overlap(where, "normalExitCodes", normalExitCodes, "fatalExitCodes", fatalExitCodes);
             overlap(where, "restartNowCodes", restartNowCodes, "fatalExitCodes", fatalExitCodes);
+            if (restart == null) throw new IllegalArgumentException(where + "restart: must not be null");
+            if (backoff == null) throw new IllegalArgumentException(where + "backoff: must not be null (Backoff.none() restarts at once)");
+            if (significant && restart == Restart.PERMANENT) {
+                throw new IllegalArgumentException(where + "significant=true requires restart TRANSIENT or TEMPORARY, was PERMANENT");
+            }
             return new ProcessSpec(id, command, shell, environment, inheritEnvironment, Optional.ofNullable(workingDirectory),
                     Optional.ofNullable(readiness), readinessInterval, probeTimeout, startSeconds, startTimeout,
                     Optional.ofNullable(liveness), Optional.ofNullable(silenceTimeout), Optional.ofNullable(heartbeat), Optional.ofNullable(maxAge),
                     stopSignal, stopTimeout, normalExitCodes, restartNowCodes, fatalExitCodes, output, stateDirectory,
                     signatures, crashHistory, Optional.ofNullable(advisor), Optional.ofNullable(inFlightRequests),
-                    guards, Optional.ofNullable(hostMemoryFloor), Optional.ofNullable(preflight));
+                    guards, Optional.ofNullable(hostMemoryFloor), Optional.ofNullable(preflight), restart, backoff, significant);
         }
 
         private static void positive(String where, String field, Duration d) {

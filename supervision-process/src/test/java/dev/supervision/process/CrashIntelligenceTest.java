@@ -74,7 +74,7 @@ class CrashIntelligenceTest {
         treeName = TestProcesses.tree(name);
         return Supervisor.start(SupervisorSpec.builder(treeName).shutdownHook(false).listener(events::add)
                 .intensity(20, Duration.ofSeconds(10))
-                .child(ProcessChild.spec(spec).backoff(Backoff.fixed(Duration.ofMillis(50)))).build());
+                .child(spec.toBuilder().backoff(Backoff.fixed(Duration.ofMillis(50)))).build());
     }
 
     private ChildInfo info(String id) {
@@ -327,7 +327,7 @@ class CrashIntelligenceTest {
         Path s = script("serve.sh", "while [ ! -e " + crash + " ]; do sleep 0.05; done\nrm " + crash + "\nexit 3");
         sup = Supervisor.start(SupervisorSpec.builder(treeName = TestProcesses.tree("preflight-restart")).shutdownHook(false)
                 .listener(events::add).intensity(100, Duration.ofSeconds(10))
-                .child(ProcessChild.spec(proc("llm", s).preflight(Preflight.fileExists(model)).build())
+                .child(proc("llm", s).preflight(Preflight.fileExists(model))
                         .backoff(Backoff.fixed(Duration.ofMillis(200)))).build());
         awaitRunning("llm", 1);
         Files.delete(model);

@@ -40,10 +40,10 @@ class NestedRestartTest {
                 + "while true; do sleep 0.1; done\n");
         Path b = TestProcesses.script(dir, "b.sh", "exec sleep 300\n");
         SupervisorSpec nested = SupervisorSpec.builder(TestProcesses.tree("nested")).intensity(0, Duration.ofSeconds(5))
-                .child(ProcessChild.spec(ProcessSpec.builder("A").command(a.toString()).stateDirectory(dir.resolve("state"))
-                        .startSeconds(Duration.ofMillis(200)).stopTimeout(Duration.ofSeconds(5)).build()))
-                .child(ProcessChild.spec(ProcessSpec.builder("B").command(b.toString()).stateDirectory(dir.resolve("state"))
-                        .readiness(Probe.file(bReady)).stopTimeout(Duration.ofSeconds(1)).build()))
+                .child(ProcessSpec.builder("A").command(a.toString()).stateDirectory(dir.resolve("state"))
+                        .startSeconds(Duration.ofMillis(200)).stopTimeout(Duration.ofSeconds(5)))
+                .child(ProcessSpec.builder("B").command(b.toString()).stateDirectory(dir.resolve("state"))
+                        .readiness(Probe.file(bReady)).stopTimeout(Duration.ofSeconds(1)))
                 .build();
         List<SupervisorEvent> events = new CopyOnWriteArrayList<>();
         try (Supervisor parent = Supervisor.start(SupervisorSpec.builder(TestProcesses.tree("parent")).shutdownHook(false)

@@ -89,8 +89,8 @@ class ProcessChildTest {
 
     @Test
     void processChildrenHaveABackoffByDefault() {
-        ChildSpec c = ProcessChild.spec(ProcessSpec.builder("x").command("true").build()).build();
-        assertThat(c.backoff()).isEqualTo(ProcessChild.DEFAULT_BACKOFF);
+        ChildSpec c = ProcessSpec.builder("x").command("true").childSpec();
+        assertThat(c.backoff()).isEqualTo(ProcessSpec.DEFAULT_BACKOFF);
         assertThat(c.shutdown()).isEqualTo(dev.supervision.Shutdown.timeout(Duration.ofSeconds(15)));
         assertThat(c.startTimeout()).contains(Duration.ofMinutes(5));
     }
@@ -104,8 +104,8 @@ class ProcessChildTest {
         Path sleeper = script("sleeper.sh", "sleep 1000 & wait");
         String name = TestProcesses.tree("pool");
         sup = Supervisor.start(SupervisorSpec.dynamic(name).shutdownHook(false).listener(events::add).build());
-        ChildRef first = sup.startChild(ProcessChild.spec(proc("worker", sleeper).build()).build()).join();
-        ChildRef second = sup.startChild(ProcessChild.spec(proc("worker", sleeper).build()).build()).join();
+        ChildRef first = sup.startChild(proc("worker", sleeper).build()).join();
+        ChildRef second = sup.startChild(proc("worker", sleeper).build()).join();
         assertThat(List.of(first.name(), second.name())).containsExactly("worker#1", "worker#2");
         await().atMost(Duration.ofSeconds(10)).until(() -> TestProcesses.tagged(name).size() == 4);   // two bash + two sleep
         List<dev.supervision.process.internal.ProcessScan.TaggedProcess> secondsTree =
@@ -125,7 +125,7 @@ class ProcessChildTest {
     void aCommandThatCannotBeExecutedIsAFatalStartNotRetried() throws IOException {
         Path program = script("server.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("cannot-exec").intensity(10, Duration.ofSeconds(60))
-                .child(ProcessChild.spec(proc("server", program).build()).backoff(Backoff.fixed(Duration.ofMillis(10)))).build());
+                .child(proc("server", program).backoff(Backoff.fixed(Duration.ofMillis(10)))).build());
         long pid = pid("server");
         Files.delete(program);                                          // the next start finds no program
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
@@ -141,11 +141,11 @@ class ProcessChildTest {
         assertThat(sup.termination()).isNotDone();
 
         Path notExecutable = Files.writeString(dir.resolve("data.txt"), "not a program");
-        Supervisor.startAsync(tree("cannot-exec-2").child(ProcessChild.spec(proc("data", notExecutable).build())).build())
+        Supervisor.startAsync(tree("cannot-exec-2").child(proc("data", notExecutable)).build())
                 .handle((s, e) -> e).thenAccept(e -> assertThat(e).hasRootCauseInstanceOf(java.io.IOException.class)
                         .satisfies(x -> assertThat(findCannotExecute(x).shellStatus()).isEqualTo(126))).join();
-        Supervisor.startAsync(tree("cannot-exec-3").child(ProcessChild.spec(proc("cwd", Path.of("/bin/true"))
-                        .workingDirectory(dir.resolve("no-such-dir")).build())).build())
+        Supervisor.startAsync(tree("cannot-exec-3").child(proc("cwd", Path.of("/bin/true"))
+                        .workingDirectory(dir.resolve("no-such-dir"))).build())
                 .handle((s, e) -> e).thenAccept(e -> assertThat(findCannotExecute(e).getMessage()).contains("no-such-dir")).join();
     }
 
@@ -159,8 +159,8 @@ class ProcessChildTest {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         for (Strategy strategy : Strategy.values()) {
             sup = Supervisor.start(tree("s-" + strategy).strategy(strategy).intensity(10, Duration.ofSeconds(10))
-                    .child(ProcessChild.spec(proc("a", sleeper).build()))
-                    .child(ProcessChild.spec(proc("b", sleeper).build())).build());
+                    .child(proc("a", sleeper))
+                    .child(proc("b", sleeper)).build());
             long a = pid("a"), b = pid("b");
             ProcessHandle.of(a).orElseThrow().destroyForcibly();        // SIGKILL, as the OOM killer would
             awaitRunning("a", 2);
@@ -190,10 +190,10 @@ class ProcessChildTest {
         Files.writeString(dir.resolve("health"), "ok");
         int port = freePort();
         Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-        sup = Supervisor.start(tree("web").child(ProcessChild.spec(ProcessSpec.builder("web")
+        sup = Supervisor.start(tree("web").child(ProcessSpec.builder("web")
                 .command(java.resolveSibling("jwebserver").toString(), "-b", "127.0.0.1", "-p", String.valueOf(port), "-d", dir.toString())
                 .readiness(Probe.http("http://127.0.0.1:" + port + "/health"))
-                .stateDirectory(dir.resolve("state")).build())).build());
+                .stateDirectory(dir.resolve("state"))).build());
         // Supervisor.start returns when the child is ready: the probe has passed.
         ProcessDetails d = (ProcessDetails) info("web").details().orElseThrow();
         assertThat(d.ready()).isTrue();
@@ -211,8 +211,8 @@ class ProcessChildTest {
         int port = freePort();                                                  // nothing listens there
         Path server = script("server.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("waiting").build());
-        var adding = sup.startChild(ProcessChild.spec(proc("llm", server)
-                .readiness(Probe.http("http://127.0.0.1:" + port + "/health")).readinessInterval(Duration.ofMillis(50)).build())
+        var adding = sup.startChild(proc("llm", server)
+                .readiness(Probe.http("http://127.0.0.1:" + port + "/health")).readinessInterval(Duration.ofMillis(50))
                 .startTimeout(Duration.ofSeconds(3)).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> notices(ProcessEvent.ReadinessFailed.class).size() >= 3);
         ProcessEvent.ReadinessFailed first = notices(ProcessEvent.ReadinessFailed.class).get(0);
@@ -229,7 +229,7 @@ class ProcessChildTest {
     void aStartingChildShowsItsPid() throws IOException {
         Path server = script("server.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("starting").build());
-        sup.startChild(ProcessChild.spec(proc("llm", server).readiness(Probe.file(dir.resolve("never"))).build()).build());
+        sup.startChild(proc("llm", server).readiness(Probe.file(dir.resolve("never"))).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> info("llm").details().isPresent());
         ChildInfo starting = info("llm");
         assertThat(starting.state()).isEqualTo(ChildState.STARTING);
@@ -247,8 +247,8 @@ class ProcessChildTest {
     @Test
     void readinessByLogLine() throws IOException {
         Path server = script("server.sh", "echo loading weights; sleep 0.3; echo 'INFO: Uvicorn running on http://0.0.0.0:8000'; exec sleep 1000");
-        sup = Supervisor.start(tree("log").child(ProcessChild.spec(proc("srv", server)
-                .readiness(Probe.logLine("Uvicorn running on")).build())).build());
+        sup = Supervisor.start(tree("log").child(proc("srv", server)
+                .readiness(Probe.logLine("Uvicorn running on"))).build());
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildNoticed.class,
                 n -> assertThat(n.notice().describe()).contains("log line")));
     }
@@ -258,8 +258,8 @@ class ProcessChildTest {
         Path pidFile = dir.resolve("pid");
         Path never = script("never.sh", "echo $$ > " + pidFile + "; exec sleep 1000");
         sup = Supervisor.start(tree("slow").build());
-        var started = sup.startChild(ProcessChild.spec(proc("never", never).readiness(Probe.file(dir.resolve("nope")))
-                .startTimeout(Duration.ofSeconds(1)).build()).build());
+        var started = sup.startChild(proc("never", never).readiness(Probe.file(dir.resolve("nope")))
+                .startTimeout(Duration.ofSeconds(1)).build());
         await().atMost(Duration.ofSeconds(10)).until(started::isDone);
         assertThat(started).isCompletedExceptionally();
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.StartFailed.class,
@@ -272,7 +272,7 @@ class ProcessChildTest {
     void aProcessDyingWhileStartingIsAFailedStart() throws IOException {
         Path dies = script("dies.sh", "echo 'bad config' >&2; exit 3");
         sup = Supervisor.start(tree("dies").build());
-        var started = sup.startChild(ProcessChild.spec(proc("dies", dies).startSeconds(Duration.ofSeconds(2)).build()).build());
+        var started = sup.startChild(proc("dies", dies).startSeconds(Duration.ofSeconds(2)).build());
         await().atMost(Duration.ofSeconds(10)).until(started::isDone);
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.StartFailed.class, f -> {
             assertThat(f.cause()).isInstanceOf(ProcessCrash.class);
@@ -288,9 +288,9 @@ class ProcessChildTest {
         Path healthy = dir.resolve("healthy");
         Path server = script("server.sh", "exec sleep 1000");
         Files.writeString(healthy, "");
-        sup = Supervisor.start(tree("live").child(ProcessChild.spec(proc("srv", server)
+        sup = Supervisor.start(tree("live").child(proc("srv", server)
                 .liveness(new Probe.Liveness(Probe.file(healthy), Duration.ZERO, Duration.ofMillis(100), Duration.ofSeconds(1), 2))
-                .build())).build());
+                ).build());
         long first = pid("srv");
         Files.delete(healthy);
         await().atMost(Duration.ofSeconds(20)).until(() -> info("srv").incarnation() >= 2);
@@ -309,11 +309,11 @@ class ProcessChildTest {
         Path ready = dir.resolve("ready");
         Files.writeString(ready, "");
         Path server = script("server.sh", "exec sleep 1000");
-        sup = Supervisor.start(tree("first-live").child(ProcessChild.spec(proc("srv", server)
+        sup = Supervisor.start(tree("first-live").child(proc("srv", server)
                 .readiness(Probe.file(ready))
                 .liveness(new Probe.Liveness(Probe.file(dir.resolve("never")), Duration.ZERO, Duration.ofSeconds(5),
                         Duration.ofSeconds(1), 3))
-                .build())).build());
+                ).build());
         await().atMost(Duration.ofSeconds(3)).until(() -> events.stream().anyMatch(e ->
                 e instanceof SupervisorEvent.ChildNoticed n && n.notice() instanceof ProcessEvent.ProbeFailed));
     }
@@ -321,8 +321,8 @@ class ProcessChildTest {
     @Test
     void outputSilenceIsAHang() throws IOException {
         Path quiet = script("quiet.sh", "echo started; exec sleep 1000");
-        sup = Supervisor.start(tree("hang").child(ProcessChild.spec(proc("quiet", quiet)
-                .silenceTimeout(Duration.ofMillis(500)).build())).build());
+        sup = Supervisor.start(tree("hang").child(proc("quiet", quiet)
+                .silenceTimeout(Duration.ofMillis(500))).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> info("quiet").incarnation() >= 2);
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildExited.class,
                 x -> assertThat(x.reason().toString()).contains("SILENCE").contains("no output for")));
@@ -332,8 +332,8 @@ class ProcessChildTest {
     void aStaleHeartbeatIsAHang() throws IOException {
         Path hb = dir.resolve("heartbeat");
         Path worker = script("worker.sh", "touch " + hb + "; exec sleep 1000");
-        sup = Supervisor.start(tree("hb").child(ProcessChild.spec(proc("w", worker)
-                .heartbeat(hb, Duration.ofMillis(500)).build())).build());
+        sup = Supervisor.start(tree("hb").child(proc("w", worker)
+                .heartbeat(hb, Duration.ofMillis(500))).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> info("w").incarnation() >= 2);
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(SupervisorEvent.ChildExited.class,
                 x -> assertThat(x.reason().toString()).contains("HEARTBEAT")));
@@ -345,7 +345,7 @@ class ProcessChildTest {
         Files.writeString(code, "42");
         Path worker = script("worker.sh", "sleep 0.3; exit $(cat " + code + ")");
         sup = Supervisor.start(tree("codes").intensity(0, Duration.ofSeconds(60))      // a counted restart would give up
-                .child(ProcessChild.spec(proc("w", worker).restartNowCodes(42).fatalExitCodes(78).build())).build());
+                .child(proc("w", worker).restartNowCodes(42).fatalExitCodes(78)).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> info("w").incarnation() >= 3);   // 42: restarted, not counted
         assertThat(sup.termination()).isNotDone();
         assertThat(info("w").lastExit()).contains(new ExitReason.RestartNow("exit 42"));
@@ -358,7 +358,7 @@ class ProcessChildTest {
     @Test
     void aTransientProcessExitingZeroStaysDown() throws IOException {
         Path job = script("job.sh", "sleep 0.3; exit 0");
-        sup = Supervisor.start(tree("job").child(ProcessChild.spec(proc("job", job).build()).restart(Restart.TRANSIENT)).build());
+        sup = Supervisor.start(tree("job").child(proc("job", job).restart(Restart.TRANSIENT)).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> info("job").state() == ChildState.STOPPED);
         assertThat(info("job").lastExit()).contains(ExitReason.NORMAL);
         assertThat(info("job").incarnation()).isEqualTo(1);
@@ -367,8 +367,8 @@ class ProcessChildTest {
     @Test
     void aChildIgnoringSigtermIsKilledAfterTheStopTimeout() throws IOException {
         Path stubborn = script("stubborn.sh", "trap '' TERM; echo ready; while true; do sleep 0.05; done");
-        sup = Supervisor.start(tree("stubborn").child(ProcessChild.spec(proc("s", stubborn)
-                .stopTimeout(Duration.ofMillis(500)).build())).build());
+        sup = Supervisor.start(tree("stubborn").child(proc("s", stubborn)
+                .stopTimeout(Duration.ofMillis(500))).build());
         long p = pid("s");
         sup.terminateChild("s").join();
         assertThat(alive(p)).isFalse();
@@ -385,7 +385,7 @@ class ProcessChildTest {
                 "bash -c 'sleep 1000 & echo $! >> " + pids + "; wait' &",
                 "setsid bash -c 'echo $$ >> " + pids + "; exec sleep 1000' &",
                 "wait"));
-        sup = Supervisor.start(tree("family").child(ProcessChild.spec(proc("p", parent).build())).build());
+        sup = Supervisor.start(tree("family").child(proc("p", parent)).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(pids) && Files.readAllLines(pids).size() == 3);
         List<Long> family = Files.readAllLines(pids).stream().map(String::trim).map(Long::parseLong).toList();
         assertThat(family).allMatch(ProcessChildTest::alive);
@@ -403,7 +403,7 @@ class ProcessChildTest {
                 "while [ $(wc -l < " + pids + ") -lt 2 ]; do sleep 0.01; done",
                 "sleep 0.3",                                            // ready (started) first: then a crash
                 "exit 3"));
-        sup = Supervisor.start(tree("leaver").child(ProcessChild.spec(proc("l", leaver).startSeconds(Duration.ZERO).build())
+        sup = Supervisor.start(tree("leaver").child(proc("l", leaver).startSeconds(Duration.ZERO)
                 .backoff(Backoff.none())).build());
         awaitRunning("l", 2);
         List<Long> left = Files.readAllLines(pids).stream().map(String::trim).map(Long::parseLong).toList();
@@ -416,8 +416,8 @@ class ProcessChildTest {
         // does; the tag scan cannot find it once the main process is gone, the tree's last sample can.
         Path pidFile = dir.resolve("worker.pid");
         Path main = script("main.sh", "env -i sleep 1000 & echo $! > " + pidFile + "\nsleep 2\nexit 1");
-        sup = Supervisor.start(tree("untagged").child(ProcessChild.spec(proc("m", main).startSeconds(Duration.ZERO)
-                        .guards(GuardSpec.builder().treeRssLimitBytes(1L << 40).interval(Duration.ofMillis(100)).build()).build())
+        sup = Supervisor.start(tree("untagged").child(proc("m", main).startSeconds(Duration.ZERO)
+                        .guards(GuardSpec.builder().treeRssLimitBytes(1L << 40).interval(Duration.ofMillis(100)).build())
                 .restart(Restart.TEMPORARY)).build());
         await().atMost(Duration.ofSeconds(20)).until(() -> events.stream().anyMatch(e ->
                 e instanceof SupervisorEvent.ChildExited x && x.child().equals("m")));
@@ -436,7 +436,7 @@ class ProcessChildTest {
         Path holderPid = dir.resolve("holder.pid");
         Path main = script("main.sh", "sleep 0.5\n( setsid env -i sleep 1000 & echo $! > " + holderPid + " )\n"
                 + "printf 'first\\nlast words'\nexit 3");
-        sup = Supervisor.start(tree("lastwords").child(ProcessChild.spec(proc("m", main).startSeconds(Duration.ZERO).build())
+        sup = Supervisor.start(tree("lastwords").child(proc("m", main).startSeconds(Duration.ZERO)
                 .restart(Restart.TEMPORARY)).build());
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> events.stream().anyMatch(e ->
@@ -454,8 +454,8 @@ class ProcessChildTest {
     void twoHundredCrashRestartCyclesLeaveNoZombieThreadOrFileDescriptor() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("cycles").intensity(1_000, Duration.ofSeconds(1))
-                .child(ProcessChild.spec(proc("c", sleeper).startSeconds(Duration.ZERO)
-                        .output(OutputSpec.builder().sinks(OutputSink.discard()).build()).build()).backoff(Backoff.none())).build());
+                .child(proc("c", sleeper).startSeconds(Duration.ZERO)
+                        .output(OutputSpec.builder().sinks(OutputSink.discard()).build()).backoff(Backoff.none())).build());
         long pid = awaitRunning("c", 1);
         for (int warm = 2; warm <= 5; warm++) {                 // let lazily created threads and files exist
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
@@ -492,7 +492,7 @@ class ProcessChildTest {
     @Test
     void anExitIsReportedEvenWhenTheLedgerCannotBeWritten() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
-        sup = Supervisor.start(tree("noledger").child(ProcessChild.spec(proc("s", sleeper).build()).restart(Restart.TEMPORARY)).build());
+        sup = Supervisor.start(tree("noledger").child(proc("s", sleeper).restart(Restart.TEMPORARY)).build());
         long pid = awaitRunning("s", 1);
         // The state directory is deleted (a tmp cleaner) and a file takes its place: the ledger cannot be rewritten.
         try (var files = Files.walk(dir.resolve("state"))) {
@@ -510,9 +510,9 @@ class ProcessChildTest {
         int before = TestProcesses.pendingTimers();
         sup = Supervisor.start(tree("fastfail").build());
         // Polled readiness sets up a timer per start; 'false' often exits before that happens.
-        ChildSpec fails = ProcessChild.spec(ProcessSpec.builder("f").command("false").stateDirectory(dir.resolve("state"))
-                .readiness(Probe.file(dir.resolve("never"))).readinessInterval(Duration.ofMillis(50)).build())
-                .restart(Restart.TEMPORARY).build();
+        ChildSpec fails = ProcessSpec.builder("f").command("false").stateDirectory(dir.resolve("state"))
+                .readiness(Probe.file(dir.resolve("never"))).readinessInterval(Duration.ofMillis(50))
+                .restart(Restart.TEMPORARY).childSpec();
         for (int i = 0; i < 100; i++) {
             var started = sup.startChild(fails);
             await().atMost(Duration.ofSeconds(10)).until(started::isDone);
@@ -525,7 +525,7 @@ class ProcessChildTest {
     void maxAgeRestartsWithoutCountingAFailure() throws IOException {
         Path sleeper = script("sleeper.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("age").intensity(0, Duration.ofSeconds(60))          // a counted restart would give up
-                .child(ProcessChild.spec(proc("old", sleeper).maxAge(Duration.ofMillis(700)).build())).build());
+                .child(proc("old", sleeper).maxAge(Duration.ofMillis(700))).build());
         long first = pid("old");
         await().atMost(Duration.ofSeconds(20)).until(() -> info("old").incarnation() >= 3);
         assertThat(alive(first)).isFalse();

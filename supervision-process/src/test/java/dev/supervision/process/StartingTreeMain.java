@@ -18,10 +18,10 @@ public final class StartingTreeMain {
     private StartingTreeMain() {}
 
     public static void main(String[] args) {
-        ChildSpec loading = ProcessChild.spec(ProcessSpec.builder("loading")
+        ChildSpec loading = ProcessSpec.builder("loading")
                 .command("bash", args[2]).stateDirectory(Path.of(args[0])).readiness(Probe.logLine("never printed"))
                 .startTimeout(Duration.ofMinutes(5)).output(OutputSpec.builder().sinks(OutputSink.discard()).build())
-                .build()).build();
+                .childSpec();
         boolean nested = args.length > 3 && args[3].equals("nested");
         // The process tree's tag names the supervisor it belongs to: args[1] in both cases.
         Supervisor.start(nested

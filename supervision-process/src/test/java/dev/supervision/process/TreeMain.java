@@ -25,9 +25,9 @@ public final class TreeMain {
     static SupervisorSpec.Builder spec(Path stateDir, String tree, int children, Path script) {
         SupervisorSpec.Builder b = SupervisorSpec.builder(tree).shutdownHook(false);
         for (int i = 0; i < children; i++) {
-            b.child(ProcessChild.spec(ProcessSpec.builder("worker-" + i).command("bash", script.toString())
+            b.child(ProcessSpec.builder("worker-" + i).command("bash", script.toString())
                     .stateDirectory(stateDir).startSeconds(Duration.ofMillis(100)).stopTimeout(Duration.ofSeconds(1))
-                    .output(OutputSpec.builder().sinks(OutputSink.discard()).build()).build()));
+                    .output(OutputSpec.builder().sinks(OutputSink.discard()).build()));
         }
         return b;
     }

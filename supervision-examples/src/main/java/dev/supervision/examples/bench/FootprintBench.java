@@ -1,10 +1,8 @@
 package dev.supervision.examples.bench;
 
-import dev.supervision.ChildSpec;
 import dev.supervision.Strategy;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorSpec;
-import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -34,7 +32,7 @@ import java.util.stream.Stream;
  *       and drains each one's stdout and stderr on a platform thread of its own with the default stack, as
  *       a naive program would;
  *   <li><b>supervised</b> ({@code FootprintBench supervised <stateDir>}): one ONE_FOR_ONE
- *       {@link Supervisor} with {@value #CHILDREN} {@link ProcessChild} children with the default output
+ *       {@link Supervisor} with {@value #CHILDREN} process children ({@code ProcessSpec}) with the default output
  *       handling ({@code startSeconds} zero so that the start does not take 100 s).
  * </ul>
  * Each prints a line when all its processes run. The harness then lets both settle for
@@ -232,12 +230,10 @@ public final class FootprintBench {
     private static void supervised(Path stateDir) throws Exception {
         SupervisorSpec.Builder spec = SupervisorSpec.builder("footprint").strategy(Strategy.ONE_FOR_ONE);
         for (int i = 0; i < CHILDREN; i++) {
-            ChildSpec.Builder child = ProcessChild.spec(ProcessSpec.builder("sleep-" + i)
+            spec.child(ProcessSpec.builder("sleep-" + i)
                     .command(COMMAND)
                     .startSeconds(Duration.ZERO)
-                    .stateDirectory(stateDir)
-                    .build());
-            spec.child(child);
+                    .stateDirectory(stateDir));
         }
         Supervisor supervisor = Supervisor.start(spec.build());
         try {

@@ -7,7 +7,6 @@ import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.internal.Ledger;
@@ -37,7 +36,7 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * OS process exit → replacement launched: a {@link ProcessChild} under a ONE_FOR_ONE supervisor
+ * OS process exit → replacement launched: a process child ({@code ProcessSpec}) under a ONE_FOR_ONE supervisor
  * against a bare {@code ProcessBuilder.start()} + {@code onExit()} loop, measured in the same run.
  *
  * <p><b>What is measured.</b> Each cycle kills the running {@code sleep 100000} with SIGKILL and
@@ -51,7 +50,7 @@ import java.util.stream.Stream;
  *   <li><b>bare</b>: one thread runs {@code p.toHandle().destroyForcibly(); p.onExit().join(); p =
  *       pb.start()}; the cycle ends when {@code start()} returns (the JDK returns once the child has
  *       exec'd).
- *   <li><b>supervised</b>: {@code ProcessChild.spec(...)} with output discarded, no tail,
+ *   <li><b>supervised</b>: a {@code ProcessSpec} with output discarded, no tail,
  *       {@code startSeconds} zero, intensity {@code Integer.MAX_VALUE} per second; the cycle ends when a
  *       supervisor listener sees {@link ProcessEvent.Launched} of the replacement ({@code System.nanoTime}
  *       in the listener, which runs on the supervisor's loop, so the hop to the loop is included: an
@@ -306,7 +305,7 @@ public final class ProcessRestartBench {
                     .intensity(Integer.MAX_VALUE, Duration.ofSeconds(1))
                     .shutdownHook(false)
                     .listener(this::onEvent)
-                    .child(ProcessChild.spec(spec).backoff(Backoff.none()))      // OTP: restart at once, as the bare loop does
+                    .child(spec.toBuilder().backoff(Backoff.none()))      // OTP: restart at once, as the bare loop does
                     .build());
             Map<Kind, Mark> first = cycles.poll(EVENT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             if (first == null) throw new IllegalStateException("the first start was not reported within " + EVENT_TIMEOUT_SECONDS + " s");

@@ -9,7 +9,6 @@ import dev.supervision.SupervisorSpec;
 import dev.supervision.process.GuardSpec;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.Probe;
 import java.nio.file.Path;
@@ -54,11 +53,11 @@ record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Bac
         w.readinessUrl().ifPresent(u -> p.readiness(new Probe.Http(u, Optional.empty())));
         w.livenessUrl().ifPresent(u -> p.liveness(Probe.Liveness.of(new Probe.Http(u, Optional.empty()))));
         w.memoryLimit().ifPresent(bytes -> p.guards(GuardSpec.builder().treeRssLimitBytes(bytes).build()));
-        ChildSpec child = ProcessChild.spec(p.build())
+        ChildSpec child = p
                 .backoff(w.backoff())
                 .restart(w.autoRecovery() ? Restart.PERMANENT : Restart.TEMPORARY)
                 .significant(!w.autoRecovery())
-                .build();
+                .childSpec();
         SupervisorSpec root = SupervisorSpec.builder(common.tree())
                 .intensity(w.maxStartRetries(), w.retryWindow())
                 .giveUp(GiveUp.escalate())

@@ -12,7 +12,6 @@ import dev.supervision.process.HostMemoryFloor;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
 import dev.supervision.process.Preflight;
-import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.Probe;
 import dev.supervision.process.RestartAdvisor;
@@ -218,13 +217,10 @@ final class TreeConfig {
             default -> throw new ConfigException(n.at("signatures") + ": expected builtIn or none, was '" + v + "'");
         }));
         n.bool("crashHistory").ifPresent(p::crashHistory);
-        ProcessSpec spec = build(n.path(), p::build);
-
-        ChildSpec.Builder child = ProcessChild.spec(spec);
-        if (n.has("backoff")) child.backoff(backoff(n));
-        n.choice("restart", Restart.class).ifPresent(child::restart);
-        n.bool("significant").ifPresent(child::significant);
-        return build(n.path(), child::build);
+        if (n.has("backoff")) p.backoff(backoff(n));
+        n.choice("restart", Restart.class).ifPresent(p::restart);
+        n.bool("significant").ifPresent(p::significant);
+        return build(n.path(), p::childSpec);
     }
 
     private static GuardSpec guards(ConfigNode g) {

@@ -1,7 +1,7 @@
 package dev.supervision.examples.cli;
 
 import dev.supervision.Backoff;
-import dev.supervision.process.ProcessChild;
+import dev.supervision.process.ProcessSpec;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -131,7 +131,7 @@ final class Values {
     }
 
     private static double jitterOfDefault() {
-        return ((Backoff.Exponential) ProcessChild.DEFAULT_BACKOFF).jitter();
+        return ((Backoff.Exponential) ProcessSpec.DEFAULT_BACKOFF).jitter();
     }
 
     /** Names allowed for trees and children: they become directory and file names. */

@@ -10,7 +10,6 @@ import dev.supervision.process.CrashReport;
 import dev.supervision.process.GuardSpec;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.Probe;
@@ -68,7 +67,7 @@ public final class LlmDemo {
                 .intensity(10, Duration.ofMinutes(1))
                 .shutdownHook(true)
                 .listener(LlmDemo::print)
-                .child(ProcessChild.spec(server).backoff(Backoff.exponential(Duration.ofMillis(250), Duration.ofSeconds(2))))
+                .child(server.toBuilder().backoff(Backoff.exponential(Duration.ofMillis(250), Duration.ofSeconds(2))))
                 .build();
         say("supervising a fake vLLM on port " + port + " (state in " + state + "); a client calls it every 100 ms");
         Client client = new Client(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"));

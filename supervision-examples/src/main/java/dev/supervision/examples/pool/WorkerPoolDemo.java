@@ -10,7 +10,6 @@ import dev.supervision.process.GuardTrip;
 import dev.supervision.process.HostMemoryFloor;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessDetails;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
@@ -65,7 +64,7 @@ public final class WorkerPoolDemo {
                     .output(OutputSpec.builder().sinks(OutputSink.discard()).build())
                     .stateDirectory(state)
                     .build();
-            pool.child(ProcessChild.spec(worker).backoff(Backoff.fixed(Duration.ofMillis(500))));
+            pool.child(worker.toBuilder().backoff(Backoff.fixed(Duration.ofMillis(500))));
         }
         say(String.format(Locale.ROOT, "4 leaking workers (12, 10, 8, 6 MiB/s), limited to 120, 250, 250, 250 MiB; host floor %d MiB"
                 + " (the pool may leak %d MiB together)", floor / MIB, HEADROOM / MIB));

@@ -8,7 +8,6 @@ import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.ProcessChild;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.RestartAdvisor;
@@ -69,7 +68,7 @@ public final class TrainerDemo {
                         }
                     }
                 })
-                .child(ProcessChild.spec(trainer).restart(Restart.TRANSIENT).backoff(Backoff.fixed(Duration.ofMillis(200))))
+                .child(trainer.toBuilder().restart(Restart.TRANSIENT).backoff(Backoff.fixed(Duration.ofMillis(200))))
                 .build();
         say("training " + STEPS + " steps in " + out);
         try (Supervisor sup = Supervisor.start(tree)) {

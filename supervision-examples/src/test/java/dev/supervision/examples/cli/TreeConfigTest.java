@@ -158,7 +158,7 @@ class TreeConfigTest {
             {children: [{id: a, command: [x], liveness: {logLine: x}}]}            | children[0].liveness.logLine: unknown key (expected one of bodyMatches, command, failureThreshold, file, http, initialDelay, interval, tcp, timeout)
             {children: [{id: a, command: [x], normalExitCodes: [0, 300]}]}         | children[0].normalExitCodes[1]: expected an integer in 0..255, was 300
             {children: [{id: a, command: [x], normalExitCodes: [1], fatalExitCodes: [1]}]} | children[0]: process 'a': normalExitCodes and fatalExitCodes must not overlap, both contain [1]
-            {children: [{id: a, command: [x], significant: true}]}                 | children[0]: child 'a': significant=true requires restart TRANSIENT or TEMPORARY, was PERMANENT
+            {children: [{id: a, command: [x], significant: true}]}                 | children[0]: process 'a': significant=true requires restart TRANSIENT or TEMPORARY, was PERMANENT
             {children: [{id: a, command: [x], restart: temporary, significant: true}]} | supervisor 'supervise': children[0] ('a') is significant but autoShutdown is NEVER; set ANY_SIGNIFICANT or ALL_SIGNIFICANT
             {giveUp: never, children: [{id: a, command: [x]}]}                    | giveUp: expected escalate or {circuitBreaker: {coolDown: 1m, stableFor: 5m}}, was 'never'
             {restart: permanent, children: [{id: a, command: [x]}]}               | restart: applies to nested supervisors only
