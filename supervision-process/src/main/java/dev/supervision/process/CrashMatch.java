@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param lineNumber the line's number in its stream, from 1; 0 for an exit status or a guard
  * @param at         when it was seen
  */
-public record CrashMatch(CrashSignature signature, CrashBasis basis, String evidence, Optional<Stream> stream, long lineNumber,
+public record CrashMatch(CrashSignature signature, CrashBasis basis, String evidence, Optional<StdStream> stream, long lineNumber,
                          Instant at) {
     /** The signature's kind. */
     public CrashKind kind() {

@@ -29,5 +29,5 @@ public interface LineListener {
      * @param stream the stream the line came from
      * @param line   the line, valid only during this call
      */
-    void onLine(Stream stream, CharSequence line);
+    void onLine(StdStream stream, CharSequence line);
 }

@@ -8,7 +8,7 @@ import java.util.Objects;
  * @param stream the stream the line came from
  * @param text   the line decoded as UTF-8 (malformed bytes become U+FFFD), without its line terminator
  */
-public record OutputLine(Stream stream, String text) {
+public record OutputLine(StdStream stream, String text) {
     public OutputLine {
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(text, "text");

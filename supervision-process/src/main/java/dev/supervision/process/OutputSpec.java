@@ -71,8 +71,8 @@ public record OutputSpec(List<OutputSink> stdoutSinks, List<OutputSink> stderrSi
     }
 
     /** The sinks of one stream. */
-    public List<OutputSink> sinks(Stream stream) {
-        return stream == Stream.STDOUT ? stdoutSinks : stderrSinks;
+    public List<OutputSink> sinks(StdStream stream) {
+        return stream == StdStream.STDOUT ? stdoutSinks : stderrSinks;
     }
 
     /** Not thread-safe; {@link #build()} copies, so a built spec never changes. */

@@ -28,8 +28,8 @@ class OutputSpecTest {
 
         OutputSpec variant = spec.toBuilder().stderrSinks(OutputSink.passThrough()).build();
         assertThat(variant.tailLines()).isEqualTo(10);
-        assertThat(variant.sinks(Stream.STDERR)).containsExactly(OutputSink.passThrough());
-        assertThat(variant.sinks(Stream.STDOUT)).isEqualTo(spec.stdoutSinks());
+        assertThat(variant.sinks(StdStream.STDERR)).containsExactly(OutputSink.passThrough());
+        assertThat(variant.sinks(StdStream.STDOUT)).isEqualTo(spec.stdoutSinks());
     }
 
     @Test

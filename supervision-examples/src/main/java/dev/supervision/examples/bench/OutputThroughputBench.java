@@ -4,7 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.supervision.process.LineListener;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import dev.supervision.process.internal.Launch;
 import dev.supervision.process.internal.OutputPump;
 import java.io.File;
@@ -200,8 +200,8 @@ public final class OutputThroughputBench {
         final StringBuilder stderr = new StringBuilder();
 
         @Override
-        public void onLine(Stream stream, CharSequence line) {
-            if (stream == Stream.STDERR) {
+        public void onLine(StdStream stream, CharSequence line) {
+            if (stream == StdStream.STDERR) {
                 stderr.append(line).append('\n');
                 return;
             }

@@ -8,7 +8,7 @@ import dev.supervision.process.ExitStatus;
 import dev.supervision.process.LineListener;
 import dev.supervision.process.Severity;
 import dev.supervision.process.SignatureLibrary;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
     private final boolean anyEveryLine;
     private final List<CrashSignature> exitSignatures = new ArrayList<>();
     private final List<CrashSignature> guardSignatures = new ArrayList<>();
-    private final PerStream[] streams = new PerStream[Stream.values().length];
+    private final PerStream[] streams = new PerStream[StdStream.values().length];
     private final AtomicReference<CrashMatch> first = new AtomicReference<>();
     private final AtomicReference<CrashMatch> worst = new AtomicReference<>();
 
@@ -140,7 +140,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
         lineStarts = starts.toArray(byte[][]::new);
         lineEnds = ends.toArray(byte[][]::new);
         filter = anywhere.isEmpty() ? null : FILTERS.computeIfAbsent(anywhereList, KeywordFilter::new);
-        for (Stream s : Stream.values()) streams[s.ordinal()] = new PerStream(lineSignatures, anywhereList.size());
+        for (StdStream s : StdStream.values()) streams[s.ordinal()] = new PerStream(lineSignatures, anywhereList.size());
     }
 
     /** A classifier with the system clock and no match callback. */
@@ -149,7 +149,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
     }
 
     @Override
-    public void onLine(Stream stream, CharSequence line) {
+    public void onLine(StdStream stream, CharSequence line) {
         PerStream ps = streams[stream.ordinal()];
         long number = ++ps.lines;
         if (line instanceof Utf8Line u) {
@@ -172,7 +172,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
      * match, so an ordinary line costs no call and no per-line set-up.
      */
     @Override
-    public void accept(Stream stream, LineBatch lines) {
+    public void accept(StdStream stream, LineBatch lines) {
         int count = lines.count;
         if (count == 0) return;
         PerStream ps = streams[stream.ordinal()];
@@ -218,7 +218,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
     }
 
     /** Classifies line {@code i} of a batch whose first line is the stream's line {@code before + 1}. */
-    private void line(PerStream ps, Stream stream, LineBatch lines, int i, long before) {
+    private void line(PerStream ps, StdStream stream, LineBatch lines, int i, long before) {
         int off = lines.starts[i];
         int len = lines.ends[i] - off;
         ps.view.line(off, len);
@@ -226,7 +226,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
     }
 
     /** One line: {@code buf[off, off + len)} is {@code line}'s UTF-8 (or ASCII-masked) bytes. */
-    private void classify(PerStream ps, Stream stream, CharSequence line, byte[] buf, int off, int len, long number) {
+    private void classify(PerStream ps, StdStream stream, CharSequence line, byte[] buf, int off, int len, long number) {
         boolean viaFilter = filter != null && filter.anyIn(buf, off, len);
         boolean candidate = viaFilter || startsWithAny(buf, off, len) || endsWithAny(buf, off, len);
         if (!candidate && !anyEveryLine) return;
@@ -365,7 +365,7 @@ public final class CrashClassifier implements LineListener, LineConsumer {
         return byLine == null ? Optional.empty() : Optional.of(new CrashClassification(byLine, f, exit));
     }
 
-    private void record(CrashSignature s, CharSequence line, Optional<Stream> stream, long number) {
+    private void record(CrashSignature s, CharSequence line, Optional<StdStream> stream, long number) {
         CrashMatch w = worst.get();
         if (first.get() != null && w != null && w.severity().compareTo(s.severity()) >= 0) return;
         keep(new CrashMatch(s, CrashBasis.OUTPUT_LINE, line.toString(), stream, number, clock.instant()));

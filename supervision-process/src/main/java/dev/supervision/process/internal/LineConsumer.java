@@ -1,8 +1,8 @@
 package dev.supervision.process.internal;
 
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 
 /** Takes the lines of each read, on the stream's reader thread. */
 interface LineConsumer {
-    void accept(Stream stream, LineBatch lines);
+    void accept(StdStream stream, LineBatch lines);
 }

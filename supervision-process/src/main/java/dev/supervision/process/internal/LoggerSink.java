@@ -1,6 +1,6 @@
 package dev.supervision.process.internal;
 
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -12,13 +12,13 @@ final class LoggerSink implements LineConsumer {
     private final Logger logger;
     private final Level level;
 
-    LoggerSink(String childId, Stream stream, Level level) {
+    LoggerSink(String childId, StdStream stream, Level level) {
         this.logger = LoggerFactory.getLogger("supervision.process." + childId + "." + stream.name().toLowerCase(Locale.ROOT));
         this.level = level;
     }
 
     @Override
-    public void accept(Stream stream, LineBatch lines) {
+    public void accept(StdStream stream, LineBatch lines) {
         if (!logger.isEnabledForLevel(level)) return;
         for (int i = 0; i < lines.count(); i++) {
             String line = new String(lines.buf, lines.start(i), lines.length(i), StandardCharsets.UTF_8);

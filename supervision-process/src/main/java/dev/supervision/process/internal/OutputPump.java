@@ -4,7 +4,7 @@ import dev.supervision.process.LineListener;
 import dev.supervision.process.OutputLine;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
@@ -90,24 +90,24 @@ public final class OutputPump {
         listeners.addAll(extra);
         OutputTail tail = new OutputTail(spec.tailLines());
         Map<Path, RotatingFileSink> files = new HashMap<>();
-        List<LineConsumer> out = consumers(childId, Stream.STDOUT, spec, tail, listeners, files);
-        List<LineConsumer> err = consumers(childId, Stream.STDERR, spec, tail, listeners, files);
+        List<LineConsumer> out = consumers(childId, StdStream.STDOUT, spec, tail, listeners, files);
+        List<LineConsumer> err = consumers(childId, StdStream.STDERR, spec, tail, listeners, files);
         OutputPump pump = new OutputPump(tail, List.copyOf(files.values()), List.of(stdout, stderr));
-        pump.thread(childId, Stream.STDOUT, stdout, out, spec.maxLineLength()).start();
-        pump.thread(childId, Stream.STDERR, stderr, err, spec.maxLineLength()).start();
+        pump.thread(childId, StdStream.STDOUT, stdout, out, spec.maxLineLength()).start();
+        pump.thread(childId, StdStream.STDERR, stderr, err, spec.maxLineLength()).start();
         return pump;
     }
 
-    private static List<LineConsumer> consumers(String childId, Stream stream, OutputSpec spec, OutputTail tail,
+    private static List<LineConsumer> consumers(String childId, StdStream stream, OutputSpec spec, OutputTail tail,
                                                 List<LineListener> listeners, Map<Path, RotatingFileSink> files) {
         List<LineConsumer> consumers = new ArrayList<>();
         for (OutputSink sink : spec.sinks(stream)) {
             switch (sink) {
                 case OutputSink.Logger l -> consumers.add(new LoggerSink(childId, stream,
-                        stream == Stream.STDOUT ? l.stdoutLevel() : l.stderrLevel()));
+                        stream == StdStream.STDOUT ? l.stdoutLevel() : l.stderrLevel()));
                 case OutputSink.RotatingFile f -> consumers.add(files.computeIfAbsent(
                         f.file().toAbsolutePath().normalize(), p -> new RotatingFileSink(f)));
-                case OutputSink.PassThrough p -> consumers.add(new PassThroughSink(stream == Stream.STDOUT ? System.out : System.err));
+                case OutputSink.PassThrough p -> consumers.add(new PassThroughSink(stream == StdStream.STDOUT ? System.out : System.err));
                 case OutputSink.Discard d -> { }
             }
         }
@@ -123,7 +123,7 @@ public final class OutputPump {
         return consumers;
     }
 
-    private Thread thread(String childId, Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
+    private Thread thread(String childId, StdStream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
         Reader reader = new Reader(stream, in, consumers, maxLine);
         String name = "supervision-out-" + childId + "-" + stream.name().toLowerCase(Locale.ROOT);
         if (in instanceof PollableStream) return Thread.ofVirtual().name(name).unstarted(reader);
@@ -143,7 +143,7 @@ public final class OutputPump {
 
     /**
      * Gives up on what is still unread: closes both streams, which ends the pump at once when they are the
-     * native launcher's (their readers wake and the completion fails with "Stream closed"). For a process
+     * native launcher's (their readers wake and the completion fails with "StdStream closed"). For a process
      * that exited while something outside its tree still holds its pipes.
      */
     public void abandon() {
@@ -183,7 +183,7 @@ public final class OutputPump {
          * this much longer, and only on a stream moving megabytes a second.
          */
         private static final long COALESCE_NANOS = 200_000;
-        private final Stream stream;
+        private final StdStream stream;
         private final InputStream in;
         private final LineConsumer[] consumers;
         private final int maxLine;
@@ -202,7 +202,7 @@ public final class OutputPump {
         private long windowStart = System.nanoTime();
         private long windowBytes;
 
-        Reader(Stream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
+        Reader(StdStream stream, InputStream in, List<LineConsumer> consumers, int maxLine) {
             this.stream = stream;
             this.in = in;
             this.consumers = consumers.toArray(LineConsumer[]::new);
@@ -436,7 +436,7 @@ public final class OutputPump {
         }
 
         @Override
-        public void accept(Stream stream, LineBatch lines) {
+        public void accept(StdStream stream, LineBatch lines) {
             int count = lines.count();
             view.batch(lines.buf, lines.ascii);
             if (listeners.length == 1) {                 // the usual case: no inner loop per line
@@ -463,7 +463,7 @@ public final class OutputPump {
             }
         }
 
-        private void failed(int listener, Stream stream, Throwable e) {
+        private void failed(int listener, StdStream stream, Throwable e) {
             if (failedBefore[listener]) {
                 LOG.debug("output listener {} failed again on a {} line: {}", listeners[listener], stream, e.toString());
                 return;

@@ -1,7 +1,7 @@
 package dev.supervision.process.internal;
 
 import dev.supervision.process.OutputLine;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,7 +33,7 @@ public final class OutputTail implements LineConsumer {
         final byte[] data;
         int[] offsets;
         int[] lengths;
-        Stream stream;
+        StdStream stream;
         int count;
         int skip;
 
@@ -50,7 +50,7 @@ public final class OutputTail implements LineConsumer {
     }
 
     @Override
-    public void accept(Stream stream, LineBatch lines) {
+    public void accept(StdStream stream, LineBatch lines) {
         int count = lines.count();
         if (capacity == 0 || count == 0) return;
         int first = Math.max(0, count - capacity);

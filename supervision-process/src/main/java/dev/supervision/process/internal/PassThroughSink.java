@@ -1,6 +1,6 @@
 package dev.supervision.process.internal;
 
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.io.PrintStream;
 
 /** Copies the lines of one stream to a PrintStream of this JVM, one write per read, so lines stay whole. */
@@ -13,7 +13,7 @@ final class PassThroughSink implements LineConsumer {
     }
 
     @Override
-    public void accept(Stream stream, LineBatch lines) {
+    public void accept(StdStream stream, LineBatch lines) {
         int total = 0;
         for (int i = 0; i < lines.count(); i++) total += lines.length(i) + 1;
         if (scratch.length < total) scratch = new byte[total];

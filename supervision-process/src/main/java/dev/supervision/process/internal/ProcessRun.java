@@ -20,7 +20,7 @@ import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessDetails;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.RunningChild;
 import java.io.IOException;
@@ -216,7 +216,7 @@ final class ProcessRun implements RunningChild {
         };
     }
 
-    private void onLine(Stream stream, CharSequence line) {
+    private void onLine(StdStream stream, CharSequence line) {
         lastOutputNanos = System.nanoTime();
         Pattern p = readyLine;
         if (p != null && !ready && p.matcher(line).find()) {

@@ -1,7 +1,7 @@
 package dev.supervision.process.internal;
 
 import dev.supervision.process.OutputSink;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ final class RotatingFileSink implements LineConsumer {
     }
 
     @Override
-    public void accept(Stream stream, LineBatch lines) {
+    public void accept(StdStream stream, LineBatch lines) {
         lock.lock();
         try {
             if (failed) return;

@@ -8,7 +8,7 @@ import dev.supervision.process.ExitStatus;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
 import dev.supervision.process.SignatureLibrary;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +39,7 @@ class CrashClassifierProcessTest {
 
         assertThat(v.kind()).isEqualTo(CrashKind.GPU_OOM);
         assertThat(v.exit().exitValue()).isEqualTo(1);
-        assertThat(v.cause().stream()).contains(Stream.STDERR);
+        assertThat(v.cause().stream()).contains(StdStream.STDERR);
         assertThat(v.cause().lineNumber()).isEqualTo(12);
         assertThat(v.cause().evidence()).contains("Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB");
     }

@@ -10,7 +10,7 @@ import dev.supervision.process.CrashMatch;
 import dev.supervision.process.CrashSignature;
 import dev.supervision.process.ExitStatus;
 import dev.supervision.process.SignatureLibrary;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -71,9 +71,9 @@ class CrashClassifierTest {
             Utf8Line view = new Utf8Line();
             int off = "garbage before\n".length();
             view.set(bytes, off, line.getBytes(StandardCharsets.UTF_8).length, false);
-            c.onLine(Stream.STDERR, view);
+            c.onLine(StdStream.STDERR, view);
         }),
-        STRING((c, line) -> c.onLine(Stream.STDERR, line)),
+        STRING((c, line) -> c.onLine(StdStream.STDERR, line)),
         /** As the pump hands them over: a read's lines at once (here up to five), as offsets into one buffer. */
         BATCH((c, line) -> batch(c, List.of(line))) {
             @Override
@@ -106,7 +106,7 @@ class CrashClassifierTest {
             batch.reset(out.toByteArray());
             for (int i = 0; i < lines.size(); i++) batch.add(starts[i], ends[i]);
             batch.ascii = ascii;
-            c.accept(Stream.STDERR, batch);
+            c.accept(StdStream.STDERR, batch);
         }
 
         final BiConsumer<CrashClassifier, String> feed;
@@ -139,7 +139,7 @@ class CrashClassifierTest {
         assertThat(c.matches()).as(fixture).isNotEmpty();
         assertThat(c.matches()).extracting(m -> m.signature().id()).as(fixture).containsOnly(expected);
         CrashMatch m = c.matches().getFirst();
-        assertThat(m.stream()).contains(Stream.STDERR);
+        assertThat(m.stream()).contains(StdStream.STDERR);
         assertThat(lines.get((int) m.lineNumber() - 1)).isEqualTo(m.evidence());
     }
 
@@ -416,7 +416,7 @@ class CrashClassifierTest {
         List<String> lines = new ArrayList<>(lines("cuda-oom.log"));
         lines.addAll(lines("cuda-oom.log"));
         lines.addAll(lines("disk-full.log"));
-        lines.forEach(l -> c.onLine(Stream.STDOUT, l));
+        lines.forEach(l -> c.onLine(StdStream.STDOUT, l));
 
         assertThat(seen).extracting(m -> m.signature().id()).containsExactly("cuda-oom", "disk-full");
     }
@@ -428,9 +428,9 @@ class CrashClassifierTest {
             CrashClassifier c = new CrashClassifier(SignatureLibrary.builtIn());
             CountDownLatch go = new CountDownLatch(1);
             try (var pool = Executors.newFixedThreadPool(2)) {
-                Future<?> out = pool.submit(() -> feed(c, go, Stream.STDOUT, n, n / 2,
+                Future<?> out = pool.submit(() -> feed(c, go, StdStream.STDOUT, n, n / 2,
                         "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 23.65 GiB of which 1.21 GiB is free."));
-                Future<?> err = pool.submit(() -> feed(c, go, Stream.STDERR, n, n / 2,
+                Future<?> err = pool.submit(() -> feed(c, go, StdStream.STDERR, n, n / 2,
                         "NVRM: Xid (PCI:0000:3b:00): 79, pid=48213, name=python3, GPU has fallen off the bus."));
                 go.countDown();
                 out.get(1, TimeUnit.MINUTES);
@@ -438,13 +438,13 @@ class CrashClassifierTest {
             }
             CrashClassification v = c.verdict(new ExitStatus(1)).orElseThrow();
             assertThat(v.kind()).isEqualTo(CrashKind.GPU_HARDWARE);
-            assertThat(v.cause().stream()).contains(Stream.STDERR);
+            assertThat(v.cause().stream()).contains(StdStream.STDERR);
             assertThat(v.cause().lineNumber()).isEqualTo(n / 2);
             assertThat(v.first()).map(CrashMatch::lineNumber).contains((long) n / 2);
         }
     }
 
-    private static Void feed(CrashClassifier c, CountDownLatch go, Stream stream, int n, int at, String crash) throws InterruptedException {
+    private static Void feed(CrashClassifier c, CountDownLatch go, StdStream stream, int n, int at, String crash) throws InterruptedException {
         byte[] ordinary = "INFO 11-23 05:44:01 [metrics.py:455] Avg prompt throughput: 1234.5 tokens/s, GPU KV cache usage: 45.6%"
                 .getBytes(StandardCharsets.US_ASCII);
         byte[] bad = crash.getBytes(StandardCharsets.US_ASCII);

@@ -8,7 +8,7 @@ import dev.supervision.process.LineListener;
 import dev.supervision.process.OutputLine;
 import dev.supervision.process.OutputSink;
 import dev.supervision.process.OutputSpec;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -38,19 +38,19 @@ class OutputPumpTest {
 
     /** Records every line per stream, as the listener contract allows: one thread per stream. */
     private static final class Recorder implements LineListener {
-        final Map<Stream, List<String>> lines = new EnumMap<>(Stream.class);
+        final Map<StdStream, List<String>> lines = new EnumMap<>(StdStream.class);
 
         Recorder() {
-            lines.put(Stream.STDOUT, Collections.synchronizedList(new ArrayList<>()));
-            lines.put(Stream.STDERR, Collections.synchronizedList(new ArrayList<>()));
+            lines.put(StdStream.STDOUT, Collections.synchronizedList(new ArrayList<>()));
+            lines.put(StdStream.STDERR, Collections.synchronizedList(new ArrayList<>()));
         }
 
         @Override
-        public void onLine(Stream stream, CharSequence line) {
+        public void onLine(StdStream stream, CharSequence line) {
             lines.get(stream).add(line.toString());
         }
 
-        List<String> of(Stream stream) {
+        List<String> of(StdStream stream) {
             return lines.get(stream);
         }
     }
@@ -135,7 +135,7 @@ class OutputPumpTest {
         assertThat(chars.get() + lines.get()).isEqualTo(1073741824L + 1 + IntStream.rangeClosed(1, 300)
                 .mapToLong(i -> ("final line " + i + "\n").length()).sum());
         assertThat(pump.tail()).hasSize(200).containsExactlyElementsOf(IntStream.rangeClosed(101, 300)
-                .mapToObj(i -> new OutputLine(Stream.STDOUT, "final line " + i)).toList());
+                .mapToObj(i -> new OutputLine(StdStream.STDOUT, "final line " + i)).toList());
     }
 
     @Test
@@ -144,8 +144,8 @@ class OutputPumpTest {
         drain(bash("yes " + "e".repeat(99) + " | head -n 500000 >&2; echo out-done;"
                 + " yes " + "o".repeat(99) + " | head -n 500000; echo err-done >&2"), QUIET, recorder);
 
-        List<String> err = recorder.of(Stream.STDERR);
-        List<String> out = recorder.of(Stream.STDOUT);
+        List<String> err = recorder.of(StdStream.STDERR);
+        List<String> out = recorder.of(StdStream.STDOUT);
         assertThat(err.size()).isEqualTo(500_001);
         assertThat(err.get(500_000)).isEqualTo("err-done");
         assertThat(out.size()).isEqualTo(500_001);
@@ -157,7 +157,7 @@ class OutputPumpTest {
         Recorder recorder = new Recorder();
         drain(bash("printf 'a\\r\\nb\\nc\\r\\n\\n\\r\\nlast'"), QUIET, recorder);
 
-        assertThat(recorder.of(Stream.STDOUT)).containsExactly("a", "b", "c", "", "", "last");
+        assertThat(recorder.of(StdStream.STDOUT)).containsExactly("a", "b", "c", "", "", "last");
     }
 
     /** A vertical tab right after a \n looks like one more \n to the word-at-a-time search: it must not split. */
@@ -166,7 +166,7 @@ class OutputPumpTest {
         Recorder recorder = new Recorder();
         drain(bash("printf 'xxxxxxxxxx\\n\\v\\vy%s\\n\\v\\n' " + "z".repeat(40)), QUIET, recorder);
 
-        assertThat(recorder.of(Stream.STDOUT)).containsExactly("x".repeat(10), "\u000b\u000by" + "z".repeat(40), "\u000b");
+        assertThat(recorder.of(StdStream.STDOUT)).containsExactly("x".repeat(10), "\u000b\u000by" + "z".repeat(40), "\u000b");
     }
 
     @Test
@@ -176,7 +176,7 @@ class OutputPumpTest {
         drain(bash("head -c 200 /dev/zero | tr '\\0' x; echo; head -c 64 /dev/zero | tr '\\0' y; printf '\\r\\n';"
                 + " head -c 150 /dev/zero | tr '\\0' z"), spec, recorder);
 
-        assertThat(recorder.of(Stream.STDOUT)).containsExactly("x".repeat(64), "x".repeat(64), "x".repeat(64),
+        assertThat(recorder.of(StdStream.STDOUT)).containsExactly("x".repeat(64), "x".repeat(64), "x".repeat(64),
                 "x".repeat(8), "y".repeat(64), "z".repeat(64), "z".repeat(64), "z".repeat(22));
     }
 
@@ -185,7 +185,7 @@ class OutputPumpTest {
         Recorder recorder = new Recorder();
         drain(bash("for i in $(seq 1 100); do printf '%0100d' 0; done; echo; echo next"), QUIET, recorder);
 
-        assertThat(recorder.of(Stream.STDOUT)).containsExactly("0".repeat(OutputSpec.DEFAULT_MAX_LINE_LENGTH),
+        assertThat(recorder.of(StdStream.STDOUT)).containsExactly("0".repeat(OutputSpec.DEFAULT_MAX_LINE_LENGTH),
                 "0".repeat(10_000 - OutputSpec.DEFAULT_MAX_LINE_LENGTH), "next");
     }
 
@@ -196,7 +196,7 @@ class OutputPumpTest {
         Path file = Files.writeString(dir.resolve("utf8.txt"), "a" + line + "\n");
         drain(new ProcessBuilder("cat", file.toString()).start(), QUIET.toBuilder().maxLineLength(64).build(), recorder);
 
-        List<String> pieces = recorder.of(Stream.STDOUT);
+        List<String> pieces = recorder.of(StdStream.STDOUT);
         assertThat(pieces).hasSizeGreaterThan(1).allSatisfy(piece -> assertThat(piece).doesNotContain("\uFFFD"));
         assertThat(pieces).allSatisfy(piece -> assertThat(piece.getBytes(StandardCharsets.UTF_8).length)
                 .isLessThanOrEqualTo(64));
@@ -208,9 +208,9 @@ class OutputPumpTest {
         Recorder recorder = new Recorder();
         drain(bash("for i in $(seq 1 20000); do echo \"out $i\"; echo \"err $i\" >&2; done"), QUIET, recorder);
 
-        assertThat(recorder.of(Stream.STDOUT)).containsExactlyElementsOf(
+        assertThat(recorder.of(StdStream.STDOUT)).containsExactlyElementsOf(
                 IntStream.rangeClosed(1, 20000).mapToObj(i -> "out " + i).toList());
-        assertThat(recorder.of(Stream.STDERR)).containsExactlyElementsOf(
+        assertThat(recorder.of(StdStream.STDERR)).containsExactlyElementsOf(
                 IntStream.rangeClosed(1, 20000).mapToObj(i -> "err " + i).toList());
     }
 
@@ -239,7 +239,7 @@ class OutputPumpTest {
             expected.add("plain " + i);
             if (i % 7000 == 0) expected.add("naïve €" + i);
         }
-        assertThat(recorder.of(Stream.STDOUT)).containsExactlyElementsOf(expected);
+        assertThat(recorder.of(StdStream.STDOUT)).containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -249,7 +249,7 @@ class OutputPumpTest {
             throw new IllegalStateException("boom");
         }, recorder);
 
-        assertThat(recorder.of(Stream.STDOUT)).hasSize(100_000).endsWith("100000");
+        assertThat(recorder.of(StdStream.STDOUT)).hasSize(100_000).endsWith("100000");
     }
 
     @Test
@@ -262,7 +262,7 @@ class OutputPumpTest {
                 throw new StackOverflowError("regex on a long line");
             }, recorder);
 
-            assertThat(recorder.of(Stream.STDOUT)).hasSize(100_000).endsWith("100000");
+            assertThat(recorder.of(StdStream.STDOUT)).hasSize(100_000).endsWith("100000");
             assertThat(pump.tail()).last().extracting(OutputLine::text).isEqualTo("100000");
         }
     }
@@ -275,7 +275,7 @@ class OutputPumpTest {
         OutputPump pump = drain(bash("seq 1 1000; while [ ! -e '" + go + "' ]; do sleep 0.01; done;"
                 + " echo 'Traceback (most recent call last):' >&2; echo 'RuntimeError: CUDA error: an illegal memory access' >&2"),
                 QUIET.toBuilder().tailLines(3).build(), (stream, line) -> {
-                    if (stream == Stream.STDOUT && line.toString().equals("1000")) {
+                    if (stream == StdStream.STDOUT && line.toString().equals("1000")) {
                         try {
                             Files.createFile(go);
                         } catch (IOException e) {
@@ -284,9 +284,9 @@ class OutputPumpTest {
                     }
                 });
 
-        assertThat(pump.tail()).containsExactly(new OutputLine(Stream.STDOUT, "1000"),
-                new OutputLine(Stream.STDERR, "Traceback (most recent call last):"),
-                new OutputLine(Stream.STDERR, "RuntimeError: CUDA error: an illegal memory access"));
+        assertThat(pump.tail()).containsExactly(new OutputLine(StdStream.STDOUT, "1000"),
+                new OutputLine(StdStream.STDERR, "Traceback (most recent call last):"),
+                new OutputLine(StdStream.STDERR, "RuntimeError: CUDA error: an illegal memory access"));
     }
 
     @Test

@@ -3,7 +3,7 @@ package dev.supervision.process.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.supervision.process.OutputLine;
-import dev.supervision.process.Stream;
+import dev.supervision.process.StdStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The tail against a plain list of every line: whatever the batch sizes, it keeps exactly the last N. */
 class OutputTailTest {
     /** Feeds {@code lines} as one read, the way the reader hands them over (one buffer, offsets). */
-    private static void feed(OutputTail tail, Stream stream, List<String> lines) {
+    private static void feed(OutputTail tail, StdStream stream, List<String> lines) {
         StringBuilder text = new StringBuilder("junk-before|");
         LineBatch batch = new LineBatch();
         List<int[]> bounds = new ArrayList<>();
@@ -37,7 +37,7 @@ class OutputTailTest {
         for (int batch = 0; batch < 500; batch++) {
             // Mostly single lines (a quiet stream), sometimes bursts larger than the tail, sometimes long lines.
             int size = random.nextInt(10) == 0 ? random.nextInt(700) : 1 + random.nextInt(3);
-            Stream stream = random.nextBoolean() ? Stream.STDOUT : Stream.STDERR;
+            StdStream stream = random.nextBoolean() ? StdStream.STDOUT : StdStream.STDERR;
             List<String> lines = new ArrayList<>();
             for (int i = 0; i < size; i++) {
                 String line = (n++) + (random.nextInt(50) == 0 ? "x".repeat(random.nextInt(20_000)) : " é line");
@@ -52,7 +52,7 @@ class OutputTailTest {
     @Test
     void zeroCapacityKeepsNothing() {
         OutputTail tail = new OutputTail(0);
-        feed(tail, Stream.STDOUT, List.of("a", "b"));
+        feed(tail, StdStream.STDOUT, List.of("a", "b"));
         assertThat(tail.snapshot()).isEmpty();
     }
 }
