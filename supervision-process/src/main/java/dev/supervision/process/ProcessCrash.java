@@ -1,5 +1,8 @@
 package dev.supervision.process;
 
+import dev.supervision.process.crash.CrashBasis;
+import dev.supervision.process.crash.CrashReport;
+import dev.supervision.process.crash.ExitStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

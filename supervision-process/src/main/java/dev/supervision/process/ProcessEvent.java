@@ -1,5 +1,8 @@
 package dev.supervision.process;
 
+import dev.supervision.process.crash.CrashAction;
+import dev.supervision.process.crash.CrashReport;
+import dev.supervision.process.guard.GuardTrip;
 import dev.supervision.ChildNotice;
 import dev.supervision.Human;
 import java.time.Duration;

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
-import dev.supervision.process.internal.ProcessRef;
-import dev.supervision.process.internal.ProcessScan;
-import dev.supervision.process.internal.LeftoverProcessCheck;
-import dev.supervision.process.internal.TestProcesses;
+import dev.supervision.process.internal.tree.ProcessRef;
+import dev.supervision.process.internal.tree.ProcessScan;
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

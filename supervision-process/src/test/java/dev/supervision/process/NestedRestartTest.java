@@ -1,5 +1,6 @@
 package dev.supervision.process;
 
+import dev.supervision.process.probe.Probe;
 import static org.awaitility.Awaitility.await;
 
 import dev.supervision.ChildInfo;
@@ -8,8 +9,8 @@ import dev.supervision.ChildState;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
-import dev.supervision.process.internal.LeftoverProcessCheck;
-import dev.supervision.process.internal.TestProcesses;
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,10 @@
 package dev.supervision.process;
 
+import dev.supervision.process.crash.ExitStatus;
+import dev.supervision.process.guard.GuardSpec;
+import dev.supervision.process.output.OutputSink;
+import dev.supervision.process.output.OutputSpec;
+import dev.supervision.process.probe.Probe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,9 +19,9 @@ import dev.supervision.Strategy;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
-import dev.supervision.process.internal.ProcessScan;
-import dev.supervision.process.internal.LeftoverProcessCheck;
-import dev.supervision.process.internal.TestProcesses;
+import dev.supervision.process.internal.tree.ProcessScan;
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -108,7 +113,7 @@ class ProcessChildTest {
         ChildRef second = sup.startChild(proc("worker", sleeper).build()).join();
         assertThat(List.of(first.name(), second.name())).containsExactly("worker#1", "worker#2");
         await().atMost(Duration.ofSeconds(10)).until(() -> TestProcesses.tagged(name).size() == 4);   // two bash + two sleep
-        List<dev.supervision.process.internal.ProcessScan.TaggedProcess> secondsTree =
+        List<dev.supervision.process.internal.tree.ProcessScan.TaggedProcess> secondsTree =
                 ProcessScan.scan(t -> t.tree().equals(name) && t.child().equals("worker#2"));
         assertThat(secondsTree).hasSize(2);
         sup.terminateChild(first).join();

@@ -1,5 +1,7 @@
 package dev.supervision.process;
 
+import dev.supervision.process.guard.GuardSpec;
+import dev.supervision.process.probe.Probe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -3,10 +3,10 @@ package dev.supervision.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.supervision.process.internal.LeftoverProcessCheck;
-import dev.supervision.process.internal.ProcessRef;
-import dev.supervision.process.internal.ProcessScan;
-import dev.supervision.process.internal.TestProcesses;
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.internal.tree.ProcessRef;
+import dev.supervision.process.internal.tree.ProcessScan;
+import dev.supervision.process.testing.TestProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,8 @@
 package dev.supervision.process;
 
+import dev.supervision.process.output.OutputSink;
+import dev.supervision.process.output.OutputSpec;
+import dev.supervision.process.probe.Probe;
 import dev.supervision.ChildSpec;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorSpec;

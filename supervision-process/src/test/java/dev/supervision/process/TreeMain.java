@@ -1,5 +1,7 @@
 package dev.supervision.process;
 
+import dev.supervision.process.output.OutputSink;
+import dev.supervision.process.output.OutputSpec;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorSpec;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.supervision.examples.bench;
 
-import dev.supervision.process.internal.MemorySampler;
-import dev.supervision.process.internal.ProcessRef;
-import dev.supervision.process.internal.ProcessScan;
+import dev.supervision.process.internal.memory.MemorySampler;
+import dev.supervision.process.internal.tree.ProcessRef;
+import dev.supervision.process.internal.tree.ProcessScan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.supervision.examples.cli;
 
 import dev.supervision.Backoff;
-import dev.supervision.process.Probe;
+import dev.supervision.process.probe.Probe;
 import dev.supervision.process.ProcessSpec;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.supervision.process.internal;
 
+import dev.supervision.process.internal.tree.TreeStopper;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -11,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * The one timer thread of the process module (probe intervals, readiness by uptime, hang checks).
  * Tasks must not block: blocking work (a probe attempt) runs on a virtual thread.
  */
-final class ProcessTimers {
+public final class ProcessTimers {
     private static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(null, r, "supervision-process-timer", 256 * 1024);
         t.setDaemon(true);
@@ -27,22 +28,22 @@ final class ProcessTimers {
      * platform daemon threads, created as needed and ended after a minute idle: neither the timer thread
      * nor a virtual thread's carrier (a {@code stat} does not unmount it) is held meanwhile.
      */
-    static final ExecutorService FILE_CHECKS = Executors.newCachedThreadPool(r -> {
+    public static final ExecutorService FILE_CHECKS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(null, r, "supervision-file-check", 256 * 1024);
         t.setDaemon(true);
         return t;
     });
 
     /** Stops process trees for every process child; polls on the timer thread. */
-    static final TreeStopper STOPPER = new TreeStopper(TIMER);
+    public static final TreeStopper STOPPER = new TreeStopper(TIMER);
 
     private ProcessTimers() {}
 
-    static ScheduledFuture<?> after(Duration delay, Runnable task) {
+    public static ScheduledFuture<?> after(Duration delay, Runnable task) {
         return TIMER.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    static ScheduledFuture<?> every(Duration initialDelay, Duration period, Runnable task) {
+    public static ScheduledFuture<?> every(Duration initialDelay, Duration period, Runnable task) {
         return TIMER.scheduleWithFixedDelay(task, initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
     }
 }

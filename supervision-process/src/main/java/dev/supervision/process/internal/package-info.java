@@ -1,8 +1,10 @@
 /**
- * Process-tree machinery behind process children (not exported): tagging launched processes,
- * finding a process tree again (descendants and the tag scan of {@code /proc}), stopping a whole tree
- * with escalation, and the orphan ledger that lets a new run clean up after a JVM killed with
- * {@code kill -9}.
+ * What every internal package shares (not exported): the process timer thread ({@code ProcessTimers}), the
+ * JSON reader and writer of the state files, and the bound of every duration setting. The sub-packages:
+ * {@code launch} (posix_spawn, pidfd, epoll, pipes; the JDK's ProcessBuilder elsewhere), {@code tree} (finding a
+ * process tree by tag and stopping it, the ledger of launches and the cleanup of a dead run's orphans),
+ * {@code memory} (sampling RSS and GPU memory, the guards and the host's brake), {@code output} (the output pump),
+ * {@code crash} (the classification engine), {@code run} (one child's start and one incarnation's life).
  *
  * <p>Linux is the supported platform. Elsewhere (macOS) nothing here fails: a tree is found through
  * {@link java.lang.ProcessHandle#descendants()} only, the tag scan finds nothing, start times come from

@@ -1,9 +1,0 @@
-package dev.supervision.process;
-
-/** One of the two output streams of a child process. */
-public enum StdStream {
-    /** The child's standard output (file descriptor 1). */
-    STDOUT,
-    /** The child's standard error (file descriptor 2). */
-    STDERR
-}
