@@ -1,6 +1,5 @@
 package dev.supervision.process.crash;
 
-import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.internal.Json;
 import dev.supervision.process.internal.tree.Ledger;
 import java.io.IOException;
@@ -390,12 +389,12 @@ public final class CrashHistory {
         static Legacy read(String kind, Optional<String> matched, Optional<ExitStatus> exit) {
             String exitText = exit.map(ExitStatus::toString).orElse("");
             if (matched.isEmpty()) {
-                CrashBasis basis;
-                try {
-                    basis = ProcessCrash.Kind.valueOf(kind).basis();
-                } catch (IllegalArgumentException notAProcessKind) {
-                    basis = CrashBasis.EXIT_STATUS;
-                }
+                // The kinds a process child reports without a signature (ProcessCrash.Kind's names) and how each is known.
+                CrashBasis basis = switch (kind) {
+                    case "LIVENESS", "SILENCE", "HEARTBEAT" -> CrashBasis.CHECK;
+                    case "MEMORY_LIMIT", "GPU_MEMORY_LIMIT", "HOST_MEMORY_FLOOR" -> CrashBasis.GUARD;
+                    default -> CrashBasis.EXIT_STATUS;
+                };
                 return new Legacy(kind, basis, exitText.isEmpty() ? kind : exitText);
             }
             String seen = matched.get();

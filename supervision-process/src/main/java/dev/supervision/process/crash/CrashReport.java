@@ -1,6 +1,5 @@
 package dev.supervision.process.crash;
 
-import dev.supervision.process.ProcessCrash;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.OptionalLong;
  *
  * <p>The kind is a plain string so that every classifier can name its own: the crash-signature library's
  * kinds (for example {@code GPU_OOM}, {@code KILLED}) or, without a signature match, the
- * {@link ProcessCrash.Kind} name ({@code EXIT_CODE}, {@code SIGNAL}, ...). {@code basis} says how the kind
+ * {@code ProcessCrash.Kind} name ({@code EXIT_CODE}, {@code SIGNAL}, ...). {@code basis} says how the kind
  * is known and {@code evidence} shows it, so that a reader can tell a fact from a suspicion: a SIGKILL is
  * {@code KILLED} by the exit status, an OOM kill by the kernel is {@code KERNEL_OOM_KILL} only by a kernel
  * line or the cgroup's counter.
@@ -68,23 +67,6 @@ public record CrashReport(String tree, String child, long incarnation, Instant t
         notNegative("gpuBytes", Objects.requireNonNull(gpuBytes, "gpuBytes"));
         Objects.requireNonNull(advice, "advice");
         inFlightRequests = List.copyOf(Objects.requireNonNull(inFlightRequests, "inFlightRequests"));
-    }
-
-    /**
-     * A report from what the process child knows of a crash, with nothing measured or matched yet: its kind's
-     * name, known {@linkplain ProcessCrash.Kind#basis() as that kind is}, its message as the evidence; add the
-     * rest with the {@code with...} methods.
-     *
-     * @param tree the tree name
-     * @param child the child's name
-     * @param incarnation the incarnation that crashed
-     * @param time when it was noticed
-     * @param crash the crash
-     */
-    public static CrashReport of(String tree, String child, long incarnation, Instant time, ProcessCrash crash) {
-        return new CrashReport(tree, child, incarnation, time, crash.kind().name(), crash.kind().basis(), crash.getMessage(),
-                Optional.empty(), crash.exit(), crash.lastLines(), crash.uptime(), OptionalLong.empty(), OptionalLong.empty(),
-                Optional.empty(), List.of());
     }
 
     /**

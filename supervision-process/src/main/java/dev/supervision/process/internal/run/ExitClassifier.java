@@ -1,9 +1,9 @@
 package dev.supervision.process.internal.run;
 
 import dev.supervision.ExitReason;
-import dev.supervision.process.crash.ExitStatus;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessSpec;
+import dev.supervision.process.crash.ExitStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

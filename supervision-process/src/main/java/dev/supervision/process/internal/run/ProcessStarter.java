@@ -1,5 +1,13 @@
 package dev.supervision.process.internal.run;
 
+import dev.supervision.ChildDetails;
+import dev.supervision.process.CannotExecute;
+import dev.supervision.process.ProcessEvent;
+import dev.supervision.process.ProcessSpec;
+import dev.supervision.process.crash.CrashAction;
+import dev.supervision.process.crash.CrashHistory;
+import dev.supervision.process.crash.CrashReport;
+import dev.supervision.process.crash.LaunchPlan;
 import dev.supervision.process.internal.launch.Launch;
 import dev.supervision.process.internal.memory.GpuMemory;
 import dev.supervision.process.internal.memory.GpuReleaseWaiter;
@@ -8,14 +16,6 @@ import dev.supervision.process.internal.memory.HostMemory;
 import dev.supervision.process.internal.memory.HostMemoryWait;
 import dev.supervision.process.internal.tree.Orphans;
 import dev.supervision.process.internal.tree.ProcessTree;
-import dev.supervision.ChildDetails;
-import dev.supervision.process.CannotExecute;
-import dev.supervision.process.crash.CrashAction;
-import dev.supervision.process.crash.CrashHistory;
-import dev.supervision.process.crash.CrashReport;
-import dev.supervision.process.crash.LaunchPlan;
-import dev.supervision.process.ProcessEvent;
-import dev.supervision.process.ProcessSpec;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.ChildStarter;
 import dev.supervision.spi.RunningChild;
