@@ -5,4 +5,6 @@ module dev.supervision {
 
     exports dev.supervision;
     exports dev.supervision.spi;
+    // the JSON writer and reader, shared with the process module's crash history; not an API
+    exports dev.supervision.internal to dev.supervision.process;
 }

@@ -1,10 +1,10 @@
 package dev.supervision.process;
 
+import dev.supervision.ChildNotice;
+import dev.supervision.Human;
 import dev.supervision.process.crash.CrashAction;
 import dev.supervision.process.crash.CrashReport;
 import dev.supervision.process.guard.GuardTrip;
-import dev.supervision.ChildNotice;
-import dev.supervision.Human;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,20 +1,20 @@
 package dev.supervision.process;
 
+import dev.supervision.Backoff;
+import dev.supervision.ChildDefinition;
+import dev.supervision.ChildSpec;
+import dev.supervision.ChildType;
+import dev.supervision.Restart;
 import dev.supervision.process.crash.InFlightRequests;
 import dev.supervision.process.crash.RestartAdvisor;
 import dev.supervision.process.crash.SignatureLibrary;
 import dev.supervision.process.guard.GuardSpec;
 import dev.supervision.process.guard.HostMemoryFloor;
 import dev.supervision.process.internal.Durations;
+import dev.supervision.process.internal.run.ProcessStarter;
 import dev.supervision.process.output.OutputSpec;
 import dev.supervision.process.preflight.Preflight;
 import dev.supervision.process.probe.Probe;
-import dev.supervision.Backoff;
-import dev.supervision.ChildDefinition;
-import dev.supervision.ChildSpec;
-import dev.supervision.ChildType;
-import dev.supervision.Restart;
-import dev.supervision.process.internal.run.ProcessStarter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

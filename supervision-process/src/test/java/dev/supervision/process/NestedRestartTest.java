@@ -1,6 +1,5 @@
 package dev.supervision.process;
 
-import dev.supervision.process.probe.Probe;
 import static org.awaitility.Awaitility.await;
 
 import dev.supervision.ChildInfo;
@@ -9,6 +8,7 @@ import dev.supervision.ChildState;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.process.probe.Probe;
 import dev.supervision.process.testing.LeftoverProcessCheck;
 import dev.supervision.process.testing.TestProcesses;
 import java.io.IOException;

@@ -1,10 +1,5 @@
 package dev.supervision.process;
 
-import dev.supervision.process.crash.ExitStatus;
-import dev.supervision.process.guard.GuardSpec;
-import dev.supervision.process.output.OutputSink;
-import dev.supervision.process.output.OutputSpec;
-import dev.supervision.process.probe.Probe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -19,7 +14,12 @@ import dev.supervision.Strategy;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.process.crash.ExitStatus;
+import dev.supervision.process.guard.GuardSpec;
 import dev.supervision.process.internal.tree.ProcessScan;
+import dev.supervision.process.output.OutputSink;
+import dev.supervision.process.output.OutputSpec;
+import dev.supervision.process.probe.Probe;
 import dev.supervision.process.testing.LeftoverProcessCheck;
 import dev.supervision.process.testing.TestProcesses;
 import java.io.IOException;

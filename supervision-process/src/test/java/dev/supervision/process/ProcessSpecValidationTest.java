@@ -1,10 +1,10 @@
 package dev.supervision.process;
 
-import dev.supervision.process.guard.GuardSpec;
-import dev.supervision.process.probe.Probe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.supervision.process.guard.GuardSpec;
+import dev.supervision.process.probe.Probe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

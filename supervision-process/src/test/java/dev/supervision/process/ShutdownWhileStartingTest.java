@@ -3,19 +3,19 @@ package dev.supervision.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.supervision.process.testing.LeftoverProcessCheck;
 import dev.supervision.process.internal.tree.ProcessRef;
 import dev.supervision.process.internal.tree.ProcessScan;
+import dev.supervision.process.testing.LeftoverProcessCheck;
 import dev.supervision.process.testing.TestProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A JVM stopped with SIGTERM (Ctrl-C, systemd, Docker) while its tree's first child is still starting, in the

@@ -1,11 +1,11 @@
 package dev.supervision.process;
 
-import dev.supervision.process.output.OutputSink;
-import dev.supervision.process.output.OutputSpec;
-import dev.supervision.process.probe.Probe;
 import dev.supervision.ChildSpec;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.process.output.OutputSink;
+import dev.supervision.process.output.OutputSpec;
+import dev.supervision.process.probe.Probe;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -1,9 +1,9 @@
 package dev.supervision.process;
 
-import dev.supervision.process.output.OutputSink;
-import dev.supervision.process.output.OutputSpec;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.process.output.OutputSink;
+import dev.supervision.process.output.OutputSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

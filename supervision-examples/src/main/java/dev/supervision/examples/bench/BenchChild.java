@@ -2,7 +2,6 @@ package dev.supervision.examples.bench;
 
 import dev.supervision.ExitReason;
 import dev.supervision.spi.RunningChild;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 

@@ -1,12 +1,12 @@
 package dev.supervision.examples.bench;
 
 import dev.supervision.process.crash.ExitStatus;
-import dev.supervision.process.output.LineListener;
-import dev.supervision.process.output.OutputSink;
-import dev.supervision.process.output.OutputSpec;
 import dev.supervision.process.crash.SignatureLibrary;
 import dev.supervision.process.internal.crash.CrashClassifier;
 import dev.supervision.process.internal.output.OutputPump;
+import dev.supervision.process.output.LineListener;
+import dev.supervision.process.output.OutputSink;
+import dev.supervision.process.output.OutputSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

@@ -9,11 +9,9 @@ import dev.supervision.SupervisorSpec;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.ChildStarter;
 import dev.supervision.spi.RunningChild;
-
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,12 +1,12 @@
 package dev.supervision.examples.bench;
 
 import com.sun.management.OperatingSystemMXBean;
+import dev.supervision.process.internal.launch.Launch;
+import dev.supervision.process.internal.output.OutputPump;
 import dev.supervision.process.output.LineListener;
 import dev.supervision.process.output.OutputSink;
 import dev.supervision.process.output.OutputSpec;
 import dev.supervision.process.output.StdStream;
-import dev.supervision.process.internal.launch.Launch;
-import dev.supervision.process.internal.output.OutputPump;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package dev.supervision.examples.cli;
 
 import dev.supervision.Backoff;
-import dev.supervision.process.probe.Probe;
 import dev.supervision.process.ProcessSpec;
+import dev.supervision.process.probe.Probe;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

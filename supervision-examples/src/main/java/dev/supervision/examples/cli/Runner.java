@@ -2,11 +2,11 @@ package dev.supervision.examples.cli;
 
 import dev.supervision.ChildSpec;
 import dev.supervision.ExitReason;
+import dev.supervision.FatalStartException;
 import dev.supervision.Shutdown;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
-import dev.supervision.FatalStartException;
 import dev.supervision.process.CannotExecute;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessEvent;

@@ -91,16 +91,17 @@ final class StatusCommand {
     private static void rows(List<String[]> rows, Map<?, ?> tree, String prefix) {
         for (Object o : (List<?>) tree.get("children")) {
             Map<?, ?> c = (Map<?, ?>) o;
-            Object uptime = c.get("uptimeMillis");
+            Map<?, ?> details = c.get("details") instanceof Map<?, ?> d ? d : Map.of();
+            Object uptime = details.get("uptimeMillis");
             rows.add(new String[] {
-                prefix + c.get("id"),
-                String.valueOf(c.get("state")) + (Boolean.FALSE.equals(c.get("ready")) ? " (not ready)" : ""),
-                c.get("pid") == null ? "-" : String.valueOf(c.get("pid")),
+                prefix + c.get("name"),
+                String.valueOf(c.get("state")) + (Boolean.FALSE.equals(details.get("ready")) ? " (not ready)" : ""),
+                details.get("pid") == null ? "-" : String.valueOf(details.get("pid")),
                 uptime == null ? "-" : uptime(((Number) uptime).longValue() / 1000),
                 String.valueOf(c.get("restarts")),
                 c.get("lastExit") == null ? "-" : String.valueOf(c.get("lastExit")),
             });
-            if (c.get("subtree") instanceof Map<?, ?> sub) rows(rows, sub, prefix + c.get("id") + "/");
+            if (c.get("subtree") instanceof Map<?, ?> sub) rows(rows, sub, prefix + c.get("name") + "/");
         }
     }
 }

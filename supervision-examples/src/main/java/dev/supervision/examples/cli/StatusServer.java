@@ -2,8 +2,11 @@ package dev.supervision.examples.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.supervision.ChildInfo;
+import dev.supervision.ChildState;
 import dev.supervision.Supervisor;
 import dev.supervision.TreeSnapshot;
+import dev.supervision.process.ProcessDetails;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -21,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The status endpoint, on 127.0.0.1 only: {@code GET /status} (with {@code Authorization: Bearer
- * <token>}) answers the tree snapshot as JSON ({@link SnapshotJson}); {@code /livez} answers 200 when
+ * <token>}) answers the tree snapshot as JSON ({@link TreeSnapshot#toJson()}); {@code /livez} answers 200 when
  * the root supervisor's loop answers a query within a second, else 503; {@code /readyz} answers 200
  * when every child is RUNNING and ready, else 503. The port and a random token are written to
  * {@code <stateDir>/<tree>/status.port} and {@code status.token} (mode 600), removed by {@link #close}.
@@ -103,7 +106,7 @@ final class StatusServer implements AutoCloseable {
         }
         TreeSnapshot snapshot = snapshot();
         if (snapshot == null) send(ex, 503, "{\"error\":\"no supervisor is running\"}");
-        else send(ex, 200, SnapshotJson.of(snapshot));
+        else send(ex, 200, snapshot.toJson());
     }
 
     private void livez(HttpExchange ex) throws IOException {
@@ -124,8 +127,19 @@ final class StatusServer implements AutoCloseable {
     private void readyz(HttpExchange ex) throws IOException {
         if (!get(ex)) return;
         TreeSnapshot snapshot = snapshot();
-        boolean ready = snapshot != null && !runner.stopping() && SnapshotJson.ready(snapshot);
+        boolean ready = snapshot != null && !runner.stopping() && allReady(snapshot);
         send(ex, ready ? 200 : 503, ready ? "{\"ready\":true}" : "{\"ready\":false}");
+    }
+
+    /** True when every child, nested ones included, is RUNNING and, for a process, ready. */
+    private static boolean allReady(TreeSnapshot tree) {
+        if (!tree.running()) return false;
+        for (ChildInfo c : tree.children()) {
+            if (c.state() != ChildState.RUNNING) return false;
+            if (c.details().orElse(null) instanceof ProcessDetails p && !p.ready()) return false;
+            if (c.subtree().isPresent() && !allReady(c.subtree().get())) return false;
+        }
+        return true;
     }
 
     private TreeSnapshot snapshot() {

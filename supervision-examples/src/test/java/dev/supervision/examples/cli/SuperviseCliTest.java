@@ -204,7 +204,8 @@ class SuperviseCliTest {
             HttpResponse<String> status = get(cli, "web", "/status", token);
             assertThat(status.statusCode()).isEqualTo(200);
             assertThat(status.body()).startsWith("{\"name\":\"web\",\"strategy\":\"ONE_FOR_ONE\",\"running\":true,\"children\":[{\"id\":\"sleep\",")
-                    .contains("\"state\":\"RUNNING\"", "\"incarnation\":1", "\"ready\":true", "\"restarts\":0");
+                    .contains("\"state\":\"RUNNING\"", "\"incarnation\":1", "\"ready\":true", "\"restarts\":0")
+                    .containsPattern("\"details\":\\{\"pid\":\\d+,\"startedAt\":\"[^\"]+Z\",\"uptimeMillis\":\\d+,\"ready\":true}");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cli.stateDir.resolve("web/status.token"))))
                     .isEqualTo("rw-------");
             Process sigint = new ProcessBuilder("kill", "-INT", Long.toString(cli.process.pid())).start();

@@ -1,6 +1,6 @@
 package dev.supervision.process.crash;
 
-import dev.supervision.process.internal.Json;
+import dev.supervision.internal.Json;
 import dev.supervision.process.internal.tree.Ledger;
 import java.io.IOException;
 import java.io.UncheckedIOException;

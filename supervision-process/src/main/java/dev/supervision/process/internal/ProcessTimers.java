@@ -1,9 +1,9 @@
 package dev.supervision.process.internal;
 
-import dev.supervision.process.internal.tree.TreeStopper;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,10 +34,12 @@ public final class ProcessTimers {
         return t;
     });
 
-    /** Stops process trees for every process child; polls on the timer thread. */
-    public static final TreeStopper STOPPER = new TreeStopper(TIMER);
-
     private ProcessTimers() {}
+
+    /** The timer itself, for a component that schedules its own polls (the shared tree stopper). */
+    public static ScheduledExecutorService scheduler() {
+        return TIMER;
+    }
 
     public static ScheduledFuture<?> after(Duration delay, Runnable task) {
         return TIMER.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);

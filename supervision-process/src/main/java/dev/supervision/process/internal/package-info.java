@@ -1,6 +1,6 @@
 /**
- * What every internal package shares (not exported): the process timer thread ({@code ProcessTimers}), the
- * JSON reader and writer of the state files, and the bound of every duration setting. The sub-packages:
+ * What every internal package shares (not exported): the process timer thread ({@code ProcessTimers}) and the
+ * bound of every duration setting ({@code Durations}). The sub-packages:
  * {@code launch} (posix_spawn, pidfd, epoll, pipes; the JDK's ProcessBuilder elsewhere), {@code tree} (finding a
  * process tree by tag and stopping it, the ledger of launches and the cleanup of a dead run's orphans),
  * {@code memory} (sampling RSS and GPU memory, the guards and the host's brake), {@code output} (the output pump),

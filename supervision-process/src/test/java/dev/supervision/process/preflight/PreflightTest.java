@@ -1,14 +1,14 @@
 package dev.supervision.process.preflight;
 
-import dev.supervision.process.crash.CrashHistoryTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.crash.CrashHistoryTest;
 import dev.supervision.process.internal.tree.ProcessScan;
 import dev.supervision.process.internal.tree.ProcessTag;
+import dev.supervision.process.testing.LeftoverProcessCheck;
 import dev.supervision.process.testing.TestProcesses;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

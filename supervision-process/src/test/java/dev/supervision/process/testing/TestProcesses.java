@@ -1,5 +1,7 @@
 package dev.supervision.process.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.supervision.process.internal.ProcessTimers;
 import dev.supervision.process.internal.tree.ProcessRef;
 import dev.supervision.process.internal.tree.ProcessScan;
@@ -7,8 +9,6 @@ import dev.supervision.process.internal.tree.ProcessTag;
 import dev.supervision.process.internal.tree.Signal;
 import dev.supervision.process.internal.tree.StopResult;
 import dev.supervision.process.internal.tree.TreeStopper;
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.file.Files;

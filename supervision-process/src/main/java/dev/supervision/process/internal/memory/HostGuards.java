@@ -1,7 +1,7 @@
 package dev.supervision.process.internal.memory;
 
-import dev.supervision.process.guard.HostMemoryFloor;
 import dev.supervision.process.ProcessEvent;
+import dev.supervision.process.guard.HostMemoryFloor;
 import dev.supervision.spi.ChildContext;
 import dev.supervision.spi.Scheduler;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.supervision.process.internal.memory;
 
-import dev.supervision.process.internal.tree.ProcessRef;
 import dev.supervision.process.guard.GuardSpec;
 import dev.supervision.process.guard.GuardTrip;
+import dev.supervision.process.internal.tree.ProcessRef;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

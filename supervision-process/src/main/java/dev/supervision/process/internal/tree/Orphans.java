@@ -1,6 +1,5 @@
 package dev.supervision.process.internal.tree;
 
-import dev.supervision.process.internal.ProcessTimers;
 import dev.supervision.ChildNotice;
 import dev.supervision.process.ProcessEvent;
 import java.nio.file.Path;
@@ -31,7 +30,7 @@ public final class Orphans {
             return;
         }
         try {
-            OrphanReport report = ProcessTree.ledger(stateDir, tree).cleanupOrphans(ProcessTimers.STOPPER, ORPHAN_STOP_TIMEOUT).join();
+            OrphanReport report = ProcessTree.ledger(stateDir, tree).cleanupOrphans(TreeStopper.SHARED, ORPHAN_STOP_TIMEOUT).join();
             if (!report.nothingFound()) {
                 notices.accept(new ProcessEvent.OrphansCleaned(report.found().stream().map(Object::toString).toList()));
             }

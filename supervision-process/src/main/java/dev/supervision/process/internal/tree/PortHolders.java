@@ -1,6 +1,5 @@
 package dev.supervision.process.internal.tree;
 
-import dev.supervision.process.internal.ProcessTimers;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -64,7 +63,7 @@ public final class PortHolders {
      */
     public static StopResult stopOrphan(Holder holder, Duration stopTimeout) {
         ProcessTag tag = holder.tag().orElseThrow(() -> new IllegalArgumentException("holder " + holder + " carries no tag"));
-        StopResult stop = ProcessTimers.STOPPER.stop(List.of(holder.process()), tag::equals, Signal.TERM, stopTimeout).join();
+        StopResult stop = TreeStopper.SHARED.stop(List.of(holder.process()), tag::equals, Signal.TERM, stopTimeout).join();
         if (stop.clean()) {
             LOG.warn("Stopped an orphan of a dead run of tree '{}' holding a port: {} [{}] child '{}' incarnation {} run {}: {}",
                     tag.tree(), holder.process(), holder.command().orElse("?"), tag.child(), tag.incarnation(), tag.run(), stop);

@@ -1,6 +1,5 @@
 package dev.supervision.process.internal.tree;
 
-import dev.supervision.process.internal.ProcessTimers;
 import dev.supervision.process.StopSignal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,7 +67,7 @@ public final class ProcessTree {
      */
     public CompletableFuture<StopResult> stop(StopSignal signal, Duration grace) {
         ProcessRef ref = launched;
-        return ProcessTimers.STOPPER.stop(ref == null ? List.of() : List.of(ref), tag::equals, Signal.valueOf(signal.name()), grace);
+        return TreeStopper.SHARED.stop(ref == null ? List.of() : List.of(ref), tag::equals, Signal.valueOf(signal.name()), grace);
     }
 
     /** SIGKILLs the whole tree at once, on the calling thread (see {@link TreeStopper#killNow}). */
@@ -90,7 +89,7 @@ public final class ProcessTree {
         long minPid = floor == 0 ? 0 : floor + 1;
         // Only those still alive (one stat each): usually none, and then the sweep keeps its fast path.
         List<ProcessRef> roots = lastSeen.stream().filter(p -> !p.equals(ref) && ProcessScan.isAlive(p)).toList();
-        return ProcessTimers.STOPPER.stop(roots, tag::equals, Signal.valueOf(signal.name()), grace, minPid);
+        return TreeStopper.SHARED.stop(roots, tag::equals, Signal.valueOf(signal.name()), grace, minPid);
     }
 
     /**

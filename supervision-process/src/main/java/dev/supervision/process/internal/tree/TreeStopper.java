@@ -1,5 +1,6 @@
 package dev.supervision.process.internal.tree;
 
+import dev.supervision.process.internal.ProcessTimers;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
@@ -55,6 +56,9 @@ public final class TreeStopper {
     static final long POLL_MILLIS = 10;
 
     private static final Logger LOG = LoggerFactory.getLogger(TreeStopper.class);
+
+    /** The stopper every process child uses; polls on the process timer thread. */
+    public static final TreeStopper SHARED = new TreeStopper(ProcessTimers.scheduler());
 
     private final ScheduledExecutorService scheduler;
     private final Duration killTimeout;

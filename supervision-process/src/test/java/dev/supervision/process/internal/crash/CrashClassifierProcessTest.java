@@ -1,16 +1,16 @@
 package dev.supervision.process.internal.crash;
 
-import dev.supervision.process.internal.output.OutputPump;
-import dev.supervision.process.testing.TestProcesses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.supervision.process.crash.CrashClassification;
 import dev.supervision.process.crash.CrashKind;
 import dev.supervision.process.crash.ExitStatus;
+import dev.supervision.process.crash.SignatureLibrary;
+import dev.supervision.process.internal.output.OutputPump;
 import dev.supervision.process.output.OutputSink;
 import dev.supervision.process.output.OutputSpec;
-import dev.supervision.process.crash.SignatureLibrary;
 import dev.supervision.process.output.StdStream;
+import dev.supervision.process.testing.TestProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,5 @@
 package dev.supervision.process.internal.crash;
 
-import dev.supervision.process.internal.output.LineBatch;
-import dev.supervision.process.internal.output.Utf8Line;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.supervision.process.crash.CrashAction;
@@ -12,6 +10,8 @@ import dev.supervision.process.crash.CrashMatch;
 import dev.supervision.process.crash.CrashSignature;
 import dev.supervision.process.crash.ExitStatus;
 import dev.supervision.process.crash.SignatureLibrary;
+import dev.supervision.process.internal.output.LineBatch;
+import dev.supervision.process.internal.output.Utf8Line;
 import dev.supervision.process.output.StdStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,11 +1,11 @@
 package dev.supervision.process.internal.launch;
 
-import dev.supervision.process.internal.tree.ProcessScan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.supervision.process.internal.tree.ProcessScan;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;

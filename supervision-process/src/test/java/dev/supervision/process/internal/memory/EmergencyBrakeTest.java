@@ -1,12 +1,12 @@
 package dev.supervision.process.internal.memory;
 
-import dev.supervision.process.internal.tree.ProcessRef;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.supervision.ManualScheduler;
 import dev.supervision.process.guard.GuardTrip;
 import dev.supervision.process.guard.HostMemoryFloor;
+import dev.supervision.process.internal.tree.ProcessRef;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

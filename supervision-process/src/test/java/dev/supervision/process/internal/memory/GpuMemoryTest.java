@@ -1,10 +1,5 @@
 package dev.supervision.process.internal.memory;
 
-import dev.supervision.process.internal.tree.ProcessRef;
-import dev.supervision.process.internal.tree.ProcessScan;
-import dev.supervision.process.internal.tree.ProcessTag;
-import dev.supervision.process.testing.LeftoverProcessCheck;
-import dev.supervision.process.testing.TestProcesses;
 import static dev.supervision.process.testing.TestProcesses.awaitFile;
 import static dev.supervision.process.testing.TestProcesses.launch;
 import static dev.supervision.process.testing.TestProcesses.script;
@@ -13,6 +8,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.supervision.process.guard.GuardSpec;
 import dev.supervision.process.guard.GuardTrip;
+import dev.supervision.process.internal.tree.ProcessRef;
+import dev.supervision.process.internal.tree.ProcessScan;
+import dev.supervision.process.internal.tree.ProcessTag;
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,10 +1,5 @@
 package dev.supervision.process.internal.memory;
 
-import dev.supervision.process.internal.tree.ProcessRef;
-import dev.supervision.process.internal.tree.ProcessScan;
-import dev.supervision.process.internal.tree.ProcessTag;
-import dev.supervision.process.testing.LeftoverProcessCheck;
-import dev.supervision.process.testing.TestProcesses;
 import static dev.supervision.process.testing.TestProcesses.awaitFile;
 import static dev.supervision.process.testing.TestProcesses.launch;
 import static dev.supervision.process.testing.TestProcesses.script;
@@ -14,6 +9,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.supervision.process.guard.GuardSpec;
 import dev.supervision.process.guard.GuardTrip;
+import dev.supervision.process.internal.tree.ProcessRef;
+import dev.supervision.process.internal.tree.ProcessScan;
+import dev.supervision.process.internal.tree.ProcessTag;
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

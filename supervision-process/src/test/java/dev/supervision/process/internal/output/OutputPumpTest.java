@@ -1,10 +1,10 @@
 package dev.supervision.process.internal.output;
 
-import dev.supervision.process.internal.launch.Launch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.supervision.process.internal.launch.Launch;
 import dev.supervision.process.output.LineListener;
 import dev.supervision.process.output.OutputLine;
 import dev.supervision.process.output.OutputSink;

@@ -1,14 +1,14 @@
 package dev.supervision.process.internal.run;
 
-import dev.supervision.process.internal.ProcessTimers;
-import dev.supervision.process.internal.tree.ProcessScan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.supervision.process.internal.ProcessTimers;
+import dev.supervision.process.internal.tree.ProcessScan;
 import dev.supervision.process.probe.Probe;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;

@@ -1,7 +1,5 @@
 package dev.supervision.process.internal.tree;
 
-import dev.supervision.process.testing.LeftoverProcessCheck;
-import dev.supervision.process.testing.TestProcesses;
 import static dev.supervision.process.testing.TestProcesses.launch;
 import static dev.supervision.process.testing.TestProcesses.script;
 import static dev.supervision.process.testing.TestProcesses.stopTree;
@@ -9,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

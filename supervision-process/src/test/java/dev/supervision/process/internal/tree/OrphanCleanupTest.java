@@ -1,12 +1,12 @@
 package dev.supervision.process.internal.tree;
 
-import dev.supervision.process.testing.LeftoverProcessCheck;
-import dev.supervision.process.testing.TestProcesses;
 import static dev.supervision.process.testing.TestProcesses.script;
 import static dev.supervision.process.testing.TestProcesses.tagged;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;

@@ -1,7 +1,5 @@
 package dev.supervision.process.internal.tree;
 
-import dev.supervision.process.testing.LeftoverProcessCheck;
-import dev.supervision.process.testing.TestProcesses;
 import static dev.supervision.process.testing.TestProcesses.awaitFile;
 import static dev.supervision.process.testing.TestProcesses.launch;
 import static dev.supervision.process.testing.TestProcesses.script;
@@ -12,6 +10,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.supervision.process.testing.LeftoverProcessCheck;
+import dev.supervision.process.testing.TestProcesses;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

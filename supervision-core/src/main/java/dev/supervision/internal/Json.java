@@ -1,4 +1,4 @@
-package dev.supervision.process.internal;
+package dev.supervision.internal;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,18 +6,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The little JSON this module writes and reads (crash history lines), without a dependency. Parsed values are
+ * The one JSON writer and reader of the project, without a dependency: {@link dev.supervision.TreeSnapshot#toJson()},
+ * the process module's crash history lines and the CLI's status document all go through it. Parsed values are
  * {@code null}, {@link Boolean}, {@link Long} (integers), {@link Double} (other numbers), {@link String},
  * {@link List} and {@link Map} (insertion-ordered). Strings are written with every control character,
- * {@code "}, {@code \} and unpaired surrogate escaped, so any Java string survives a round trip and a line
- * never holds a raw newline. Stateless and thread-safe.
+ * {@code "}, {@code \}, U+2028, U+2029 and unpaired surrogate escaped, so any Java string survives a round trip,
+ * a line never holds a raw newline, and the text can be embedded in a JavaScript source. The reader refuses
+ * documents nested deeper than {@value #MAX_DEPTH} levels (a corrupt or hostile line cannot overflow the stack).
+ * Stateless and thread-safe.
  */
 public final class Json {
+    /** The deepest nesting of arrays and objects {@link #parse} accepts. */
+    public static final int MAX_DEPTH = 64;
+
     private Json() {}
 
     /**
-     * Writes a value as compact JSON: {@code null}, {@link Long}, {@link String}, {@link List} or {@link Map}
-     * with string keys, nested as needed (the types crash reports need).
+     * Writes a value as compact JSON: {@code null}, {@link Boolean}, {@link Integer}, {@link Long},
+     * {@link String}, {@link List} or {@link Map} with string keys, nested as needed.
      *
      * @throws IllegalArgumentException naming the type for a value of another type
      */
@@ -30,6 +36,8 @@ public final class Json {
     private static void write(StringBuilder sb, Object value) {
         switch (value) {
             case null -> sb.append("null");
+            case Boolean b -> sb.append(b);
+            case Integer i -> sb.append(i);
             case Long l -> sb.append(l);
             case String s -> string(sb, s);
             case List<?> list -> {
@@ -88,7 +96,8 @@ public final class Json {
     /**
      * Parses one JSON value (surrounding whitespace allowed).
      *
-     * @throws IllegalArgumentException with the offset for text that is not exactly one JSON value
+     * @throws IllegalArgumentException with the offset for text that is not exactly one JSON value, or one
+     *                                  nested deeper than {@value #MAX_DEPTH} levels
      */
     public static Object parse(String text) {
         Parser p = new Parser(text);
@@ -104,6 +113,7 @@ public final class Json {
     private static final class Parser {
         private final String s;
         private int pos;
+        private int depth;
 
         Parser(String s) {
             this.s = s;
@@ -159,12 +169,20 @@ public final class Json {
             return value;
         }
 
+        void deeper() {
+            if (++depth > MAX_DEPTH) {
+                throw error("nested deeper than " + MAX_DEPTH + " levels");
+            }
+        }
+
         Map<String, Object> object() {
             expect('{');
+            deeper();
             Map<String, Object> map = new LinkedHashMap<>();
             skipSpace();
             if (peek() == '}') {
                 pos++;
+                depth--;
                 return map;
             }
             while (true) {
@@ -179,6 +197,7 @@ public final class Json {
                     pos++;
                 } else {
                     expect('}');
+                    depth--;
                     return map;
                 }
             }
@@ -186,10 +205,12 @@ public final class Json {
 
         List<Object> array() {
             expect('[');
+            deeper();
             List<Object> list = new ArrayList<>();
             skipSpace();
             if (peek() == ']') {
                 pos++;
+                depth--;
                 return list;
             }
             while (true) {
@@ -200,6 +221,7 @@ public final class Json {
                     pos++;
                 } else {
                     expect(']');
+                    depth--;
                     return list;
                 }
             }
@@ -234,11 +256,16 @@ public final class Json {
                         if (pos + 4 > s.length()) {
                             throw error("short \\u escape");
                         }
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw error("bad \\u escape");
+                        int code = 0;
+                        for (int k = 0; k < 4; k++) {
+                            char h = s.charAt(pos + k);
+                            int digit = h <= 0x7f ? Character.digit(h, 16) : -1;
+                            if (digit < 0) {
+                                throw error("bad \\u escape");
+                            }
+                            code = code * 16 + digit;
                         }
+                        sb.append((char) code);
                         pos += 4;
                     }
                     default -> throw error("bad escape '\\" + e + "'");
