@@ -442,7 +442,99 @@ class SupervisorSemanticsTest {
         await().until(() -> info(sup, "llm").circuit() == CircuitState.CLOSED);
         assertThat(sup.termination()).isNotDone();
         assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.CircuitOpened).hasSize(2);
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.CircuitHalfOpen)
+                .containsExactly(new SupervisorEvent.CircuitHalfOpen("s", "llm"), new SupervisorEvent.CircuitHalfOpen("s", "llm"));
         assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.CircuitClosed).hasSize(1);
+    }
+
+    /** OTP's {shutdown, Timeout}: a polite stop first, the forced one only when the timeout has passed. */
+    @Test
+    void aWorkerThatIgnoresThePoliteStopIsForcedAfterItsShutdownTimeout() {
+        java.util.concurrent.atomic.AtomicInteger interrupts = new java.util.concurrent.atomic.AtomicInteger();
+        Worker deaf = ctx -> {
+            while (true) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    if (interrupts.incrementAndGet() == 2) return;   // the first (polite) one is ignored
+                }
+            }
+        };
+        sup = Supervisor.start(spec("s").child(ChildSpec.worker("deaf", deaf).shutdown(Shutdown.timeout(Duration.ofSeconds(5)))).build());
+        CompletableFuture<ExitReason> stopped = sup.stop();
+        await().until(() -> interrupts.get() == 1 && clock.pending() > 0);
+        clock.advance(Duration.ofMillis(4999));
+        assertThat(stopped).as("still within the shutdown timeout").isNotDone();
+        assertThat(interrupts.get()).isEqualTo(1);
+        clock.advance(Duration.ofMillis(1));
+        assertThat(stopped.join()).isEqualTo(ExitReason.SHUTDOWN);
+        assertThat(interrupts.get()).isEqualTo(2);
+        assertThat(t.events).noneMatch(e -> e instanceof SupervisorEvent.ChildAbandoned);
+        assertThat(t.events).filteredOn(e -> e instanceof SupervisorEvent.SupervisorTerminated)
+                .containsExactly(new SupervisorEvent.SupervisorTerminated("s", ExitReason.SHUTDOWN));
+        sup = null;
+    }
+
+    /** OTP's {shutdown, infinity}: the supervisor waits for the child however long it takes, and never forces it. */
+    @Test
+    void aChildWithInfiniteShutdownIsWaitedForAndNeverForced() {
+        java.util.concurrent.atomic.AtomicInteger interrupts = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Worker slow = ctx -> {
+            while (release.getCount() > 0) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    interrupts.incrementAndGet();
+                }
+            }
+        };
+        sup = Supervisor.start(spec("s").child(ChildSpec.worker("flush", slow).shutdown(Shutdown.infinity())).build());
+        CompletableFuture<ExitReason> stopped = sup.stop();
+        await().until(() -> interrupts.get() == 1);
+        clock.advance(Duration.ofDays(1));
+        assertThat(stopped).isNotDone();
+        assertThat(interrupts.get()).as("no forced stop follows").isEqualTo(1);
+        release.countDown();
+        assertThat(stopped.join()).isEqualTo(ExitReason.SHUTDOWN);
+        sup = null;
+    }
+
+    @Test
+    void startAsyncCompletesWithTheRunningSupervisorOnceEveryChildStarted() {
+        CompletableFuture<Supervisor> starting = Supervisor.startAsync(spec("s").child(t.worker("a")).child(t.worker("b")).build());
+        sup = starting.join();
+        assertThat(t.log).containsExactly("start:a", "start:b");
+        assertThat(sup.whichChildren().join()).extracting(ChildInfo::state).containsOnly(ChildState.RUNNING);
+    }
+
+    @Test
+    void aListenerThatThrowsIsIgnoredAndTheTreeGoesOn() {
+        List<SupervisorEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        sup = Supervisor.start(spec("s").intensity(5, Duration.ofSeconds(5))
+                .listener(e -> { throw new IllegalStateException("listener bug"); })
+                .listener(seen::add)
+                .child(t.worker("a")).build());
+        t.awaitStarts(sup, "a", 1);
+        t.crash("a");
+        t.awaitStarts(sup, "a", 2);
+        assertThat(seen).anyMatch(e -> e instanceof SupervisorEvent.ChildExited);
+        assertThat(seen).filteredOn(e -> e instanceof SupervisorEvent.ChildStarted).hasSize(2);
+        assertThat(sup.termination()).isNotDone();
+    }
+
+    /** OTP: a supervisor stops its children in reverse start order, a nested supervisor its own before it ends. */
+    @Test
+    void aStopGoesDepthFirstInReverseOrderThroughNestedSupervisors() {
+        sup = Supervisor.start(spec("root").child(t.worker("a"))
+                .child(ChildSpec.supervisor(SupervisorSpec.builder("mid").scheduler(clock).child(t.worker("b")).child(t.worker("c")).build()))
+                .child(t.worker("d")).build());
+        await().until(() -> t.log.size() == 4);
+        assertThat(t.log).containsExactly("start:a", "start:b", "start:c", "start:d");
+        t.clearLog();
+        sup.stop().join();
+        assertThat(t.log).containsExactly("stop:d", "stop:c", "stop:b", "stop:a");
+        sup = null;
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.supervision.ChildState;
 import dev.supervision.ChildType;
 import dev.supervision.CircuitState;
 import dev.supervision.ExitReason;
+import dev.supervision.FatalStartException;
 import dev.supervision.GiveUp;
 import dev.supervision.Human;
 import dev.supervision.Restart;
@@ -250,8 +251,8 @@ public final class SupervisorRuntime implements Supervisor {
                 return;
             }
             // OTP: init stops with {shutdown, {failed_to_start_child, Id, Reason}}.
+            // Logged once, by failStart; the caller of start gets the exception.
             Throwable cause = failed.lastStartError;
-            LOG.error("supervisor '{}': start failed: child '{}' did not start", name, failed.name(), cause);
             SupervisorException error = new SupervisorException("start_failed", "supervisor '" + name + "': child '"
                     + failed.name() + "' failed to start: " + cause, cause);
             terminate(new ExitReason.Shutdown("failed_to_start_child", Optional.of(error)))
@@ -344,13 +345,22 @@ public final class SupervisorRuntime implements Supervisor {
         return result;
     }
 
+    /**
+     * The throwable to append to a log line so that its stack trace is printed (slf4j prints a trailing
+     * throwable argument as one), or null: a throwable without a stack trace (a process crash, whose trace
+     * would only show this library's internals) or a fatal start (its message says all) is logged by its text.
+     */
+    private static Throwable trace(Throwable t) {
+        return t.getStackTrace().length == 0 || t instanceof FatalStartException ? null : t;
+    }
+
     private void failStart(Entry e, CompletableFuture<Boolean> result, Throwable cause) {
         e.pendingStart = null;
         e.lastStartError = cause;
         e.lastExit = new ExitReason.Failure(cause);
         e.state = ChildState.FAILED;
         emit(new SupervisorEvent.StartFailed(name, e.name(), cause));
-        LOG.error("supervisor '{}': start_error child '{}': {}", name, e.name(), cause.toString());
+        LOG.error("supervisor '{}': start_error child '{}': {}", name, e.name(), cause.toString(), trace(cause));
         result.complete(false);
     }
 
@@ -446,9 +456,10 @@ public final class SupervisorRuntime implements Supervisor {
         e.lastExit = reason;
         e.cancelTimer();
         switch (reason) {
-            case ExitReason.Failure f -> LOG.error("supervisor '{}': child_terminated '{}' reason={}", name, e.name(), f.cause().toString());
+            case ExitReason.Failure f -> LOG.error("supervisor '{}': child_terminated '{}' reason={}", name, e.name(),
+                    f.cause().toString(), trace(f.cause()));
             case ExitReason.Fatal f -> LOG.error("supervisor '{}': child_terminated '{}' reason=fatal (not restarted): {}",
-                    name, e.name(), f.cause().toString());
+                    name, e.name(), f.cause().toString(), trace(f.cause()));
             default -> LOG.info("supervisor '{}': child_terminated '{}' reason={}", name, e.name(), reason);
         }
         boolean restart = !(reason instanceof ExitReason.Fatal) && switch (e.spec.restart()) {
@@ -654,7 +665,11 @@ public final class SupervisorRuntime implements Supervisor {
             children.values().removeIf(c -> c.spec.restart() == Restart.TEMPORARY);
             finalSnapshot = new TreeSnapshot(name, spec.strategy(), false, infos());
             emit(new SupervisorEvent.SupervisorTerminated(name, reason));
-            LOG.info("supervisor '{}': terminated, reason={}", name, reason);
+            if (reason instanceof ExitReason.Shutdown sd && sd.detail().equals("failed_to_start_child")) {
+                LOG.debug("supervisor '{}': terminated, reason={}", name, reason);   // the failed start was logged
+            } else {
+                LOG.info("supervisor '{}': terminated, reason={}", name, reason);
+            }
             if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
                 try {
                     Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.TestFactory;
 import org.slf4j.Logger;
 
 /**
- * Every {@code ```java} block of README.md and docs/*.md compiles against the library as built, with the
- * imports a user would write for the public packages. A block of statements is compiled as a method body,
+ * Every {@code ```java} block of README.md and docs/*.md compiles against the library as built. A block that
+ * starts with its imports and declares a public class is compiled exactly as written, as a user would paste it;
+ * other blocks get the imports of every public package: a block of statements is compiled as a method body,
  * a block that declares a type as a member class; {@code log} (an slf4j Logger) and {@code router} (a
  * Runnable) stand for what the surrounding application would have.
  */
@@ -34,6 +35,7 @@ class DocSnippetsTest {
     private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern DECLARES_TYPE = Pattern.compile("^(public |final |abstract |sealed )*(class|record|interface|enum) ",
             Pattern.MULTILINE);
+    private static final Pattern PUBLIC_CLASS = Pattern.compile("^public (?:final )?class (\\w+)", Pattern.MULTILINE);
     private static final String IMPORTS = """
             import dev.supervision.*;
             import dev.supervision.process.*;
@@ -71,10 +73,19 @@ class DocSnippetsTest {
     }
 
     private static void assertCompiles(String where, String code) throws URISyntaxException {
-        boolean declaresType = DECLARES_TYPE.matcher(code).find();
-        String source = IMPORTS + "class Snippet {\n    static Logger log;\n    static Runnable router;\n"
-                + (declaresType ? code : "    static void snippet() throws Exception {\n" + code + "\n    }\n") + "}\n";
-        JavaFileObject file = new SimpleJavaFileObject(java.net.URI.create("string:///Snippet.java"), JavaFileObject.Kind.SOURCE) {
+        String source;
+        String className;
+        Matcher publicClass = PUBLIC_CLASS.matcher(code);
+        if (code.startsWith("import ") && publicClass.find()) {        // a whole file, as a user would paste it
+            source = code;
+            className = publicClass.group(1);
+        } else {
+            boolean declaresType = DECLARES_TYPE.matcher(code).find();
+            source = IMPORTS + "class Snippet {\n    static Logger log;\n    static Runnable router;\n"
+                    + (declaresType ? code : "    static void snippet() throws Exception {\n" + code + "\n    }\n") + "}\n";
+            className = "Snippet";
+        }
+        JavaFileObject file = new SimpleJavaFileObject(java.net.URI.create("string:///" + className + ".java"), JavaFileObject.Kind.SOURCE) {
             @Override public CharSequence getCharContent(boolean ignoreEncodingErrors) { return source; }
         };
         String classpath = String.join(File.pathSeparator, location(Supervisor.class), location(ProcessSpec.class), location(Logger.class));

@@ -17,8 +17,11 @@ import java.util.regex.Pattern;
  */
 public final class CannotExecute extends FatalStartException {
     private static final long serialVersionUID = 1L;
-    /** "error=2, No such file or directory", as the JDK and the native launcher write it. */
-    private static final Pattern ERRNO = Pattern.compile("error=(\\d+), ");
+    /**
+     * The errno and its text as the launchers write them: "error=2, No such file or directory" (the native
+     * launcher, the JDK up to 21) or "Exec failed, error: 2 (No such file or directory)" (the JDK since 22).
+     */
+    private static final Pattern ERRNO = Pattern.compile("error=(\\d+), (.*)|error: (\\d+) \\((.*)\\)");
     /** errno values that no retry can fix: EPERM, ENOENT, E2BIG, ENOEXEC, EACCES, ENOTDIR, EISDIR, ENAMETOOLONG, ELOOP. */
     private static final Set<Integer> FATAL = Set.of(1, 2, 7, 8, 13, 20, 21, 36, 40);
     private static final Set<Integer> NOT_FOUND = Set.of(2, 20, 36, 40);
@@ -43,10 +46,12 @@ public final class CannotExecute extends FatalStartException {
         }
         Matcher m = ERRNO.matcher(text);
         if (!m.find()) return Optional.empty();
-        int errno = Integer.parseInt(m.group(1));
+        boolean oldForm = m.group(1) != null;
+        int errno = Integer.parseInt(oldForm ? m.group(1) : m.group(3));
         if (!FATAL.contains(errno)) return Optional.empty();
-        String why = text.substring(m.end());
-        String where = text.contains("(in directory ") ? " " + text.substring(text.indexOf("(in directory "), text.indexOf(')') + 1) : "";
+        String why = (oldForm ? m.group(2) : m.group(4)).strip();
+        int dir = text.indexOf("(in directory ");
+        String where = dir < 0 ? "" : " " + text.substring(dir, text.indexOf(')', dir) + 1);
         return Optional.of(new CannotExecute("cannot run '" + command + "'" + where + ": " + why + " (errno " + errno
                 + "); not retried: the command or its directory must be fixed", errno, e));
     }

@@ -5,6 +5,8 @@ import dev.supervision.ChildDefinition;
 import dev.supervision.ChildSpec;
 import dev.supervision.ChildType;
 import dev.supervision.Restart;
+import dev.supervision.Supervisor;
+import dev.supervision.process.crash.CrashHistory;
 import dev.supervision.process.crash.InFlightRequests;
 import dev.supervision.process.crash.RestartAdvisor;
 import dev.supervision.process.crash.SignatureLibrary;
@@ -122,6 +124,19 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
                 .startTimeout(startTimeout)
                 .shutdown(stopTimeout.plus(STOP_MARGIN))
                 .build();
+    }
+
+    /**
+     * The crash history this child writes while {@code parent} supervises it: every crash of every process child of
+     * that supervisor with this spec's state directory, oldest first, kept across runs of the application. For a
+     * child of a nested supervisor pass that supervisor, or open {@link CrashHistory#open(Path, String)} with
+     * this spec's state directory and {@code ChildInfo.ref().supervisor()}. Thread-safe.
+     *
+     * @param parent the supervisor the child was added to (running or terminated)
+     * @return the history; empty when {@code crashHistory(false)} turned it off
+     */
+    public Optional<CrashHistory> crashHistory(Supervisor parent) {
+        return ProcessStarter.history(this, parent.name());
     }
 
     /** A builder holding this spec's values. */
@@ -274,7 +289,16 @@ public record ProcessSpec(String id, List<String> command, boolean shell, Map<St
         /** How stdout and stderr are drained, split, kept and forwarded (default: a logger per child). */
         public Builder output(OutputSpec output) { this.output = output; return this; }
 
-        /** Where the orphan ledger and the crash history live. */
+        /**
+         * Where this library keeps what must outlive the JVM, one folder per supervisor name under it (default
+         * {@link #defaultStateDirectory()}: {@code $XDG_STATE_HOME/supervision}, else {@code ~/.local/state/supervision}):
+         * {@code <tree>/ledger}, the processes launched and still alive, so that a run after the JVM was killed stops
+         * their orphans (entries are dropped as processes end; it stays small), and {@code <tree>/crashes.jsonl}, the
+         * crash history, which accumulates across runs by design (rotated at 1 MiB, five files kept; turned off by
+         * {@link #crashHistory(boolean) crashHistory(false)}). Nothing is created before the first process is
+         * launched, so a start that fails leaves nothing behind. Children sharing a state directory and a
+         * supervisor name share both files.
+         */
         public Builder stateDirectory(Path dir) { this.stateDirectory = dir; return this; }
 
         /**

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Real processes (bash scripts, the JDK's jwebserver) supervised end to end. */
 @ExtendWith(LeftoverProcessCheck.class)
@@ -125,9 +127,21 @@ class ProcessChildTest {
     /**
      * A program that cannot be executed (ENOENT, EACCES, a missing working directory) fails the same way on every
      * attempt: a restart into it is not retried (the child is FAILED, not counted), and a first start fails at once.
+     * With both launchers: they word the failure differently (the JDK since 22: "Exec failed, error: 2 (...)").
      */
-    @Test
-    void aCommandThatCannotBeExecutedIsAFatalStartNotRetried() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"auto", "jdk"})
+    void aCommandThatCannotBeExecutedIsAFatalStartNotRetried(String launcher) throws IOException {
+        String before = System.setProperty("supervision.process.launcher", launcher);
+        try {
+            cannotExecute();
+        } finally {
+            if (before == null) System.clearProperty("supervision.process.launcher");
+            else System.setProperty("supervision.process.launcher", before);
+        }
+    }
+
+    private void cannotExecute() throws IOException {
         Path program = script("server.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("cannot-exec").intensity(10, Duration.ofSeconds(60))
                 .child(proc("server", program).backoff(Backoff.fixed(Duration.ofMillis(10)))).build());

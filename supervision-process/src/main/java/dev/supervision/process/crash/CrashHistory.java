@@ -105,14 +105,14 @@ public final class CrashHistory {
     }
 
     /**
-     * Opens (creating directories as needed) the crash history of a tree. Nothing is read until queried.
+     * Opens the crash history of a tree. Nothing is read until queried, nothing is created until the first
+     * report is appended (then the directories too).
      *
      * @param stateDir the state directory, the same as {@link ProcessSpec}'s
      * @param tree the tree name, not blank
      * @param maxFileBytes the size past which the file is rotated, 1 or more
      * @param files how many files to keep, current one included, 1 or more
      * @throws IllegalArgumentException naming the setting and the value if one is out of range
-     * @throws UncheckedIOException naming the directory if it cannot be created
      */
     public static CrashHistory open(Path stateDir, String tree, long maxFileBytes, int files) {
         if (tree == null || tree.isBlank()) {
@@ -124,13 +124,7 @@ public final class CrashHistory {
         if (files < 1) {
             throw new IllegalArgumentException("files must be 1 or more, was " + files);
         }
-        CrashHistory h = new CrashHistory(stateDir, tree, maxFileBytes, files);
-        try {
-            Files.createDirectories(h.file.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the crash history directory " + h.file.getParent(), e);
-        }
-        return h;
+        return new CrashHistory(stateDir, tree, maxFileBytes, files);
     }
 
     /** The current file; rotated ones are beside it with suffixes {@code .1}, {@code .2}, .... */
@@ -212,6 +206,7 @@ public final class CrashHistory {
     }
 
     private FileChannel openForAppend() throws IOException {
+        Files.createDirectories(file.getParent());
         return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 

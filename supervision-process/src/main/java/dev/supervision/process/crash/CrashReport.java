@@ -1,5 +1,6 @@
 package dev.supervision.process.crash;
 
+import dev.supervision.Human;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -92,6 +93,45 @@ public record CrashReport(String tree, String child, long incarnation, Instant t
     public CrashReport withInFlightRequests(List<String> ids) {
         return new CrashReport(tree, child, incarnation, time, kind, basis, evidence, matchedLine, exit, lastLines, uptime,
                 rssBytes, gpuBytes, advice, ids);
+    }
+
+    /**
+     * The report in plain sentences, one fact per line, for a log or a terminal; what was not measured or not
+     * known says so. For example:
+     * <pre>
+     * Crash of 'llm' in tree 'platform' (start 3) at 2026-12-07T19:52:10Z, after 3 min 5 s running.
+     * Kind: GPU_OOM, known by an output line: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB
+     * How it ended: exit 1.
+     * Memory at the last sample before the end: 7.5 GiB resident (whole tree); GPU memory not measured.
+     * Advice: lower --gpu-memory-utilization or the batch size
+     * Requests in flight: none recorded.
+     * Last 2 lines of output:
+     *   | loading weights
+     *   | torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB
+     * </pre>
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Crash of '").append(child).append("' in tree '").append(tree).append("' (start ").append(incarnation)
+          .append(") at ").append(time).append(", after ").append(Human.duration(uptime)).append(" running.\n");
+        sb.append("Kind: ").append(kind).append(", known ").append(basis.phrase()).append(": ").append(evidence).append('\n');
+        sb.append("How it ended: ").append(exit.map(e -> e + ".").orElse("no exit status (this supervisor stopped it).")).append('\n');
+        sb.append("Memory at the last sample before the end: ")
+          .append(rssBytes.isPresent() ? Human.bytes(rssBytes.getAsLong()) + " resident (whole tree)" : "resident memory not measured")
+          .append("; ")
+          .append(gpuBytes.isPresent() ? Human.bytes(gpuBytes.getAsLong()) + " of GPU memory" : "GPU memory not measured")
+          .append(".\n");
+        sb.append("Advice: ").append(advice.orElse("none known for this kind.")).append('\n');
+        sb.append("Requests in flight: ").append(inFlightRequests.isEmpty() ? "none recorded." : inFlightRequests.size() + " ("
+                + String.join(", ", inFlightRequests) + ").").append('\n');
+        if (lastLines.isEmpty()) {
+            sb.append("No output was kept.");
+        } else {
+            sb.append("Last ").append(lastLines.size()).append(lastLines.size() == 1 ? " line" : " lines").append(" of output:");
+            for (String line : lastLines) sb.append("\n  | ").append(line);
+        }
+        return sb.toString();
     }
 
     private static void notBlank(String field, String value) {

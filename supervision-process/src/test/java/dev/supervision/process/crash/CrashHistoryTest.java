@@ -44,6 +44,7 @@ public class CrashHistoryTest {
     @Test
     void anOlderLineThatTookASigkillForAnOomKillReadsAsKilled() throws Exception {
         CrashHistory history = CrashHistory.open(dir, "old");
+        Files.createDirectories(history.file().getParent());        // open creates nothing; the first append would
         String common = "\"tree\":\"old\",\"child\":\"llm\",\"incarnation\":1,\"time\":\"2026-11-20T06:00:00Z\","
                 + "\"lastLines\":[],\"uptime\":\"PT5S\",\"rssBytes\":null,\"gpuBytes\":null,\"advice\":null,\"inFlightRequests\":[]";
         Files.writeString(history.file(), String.join("\n",

@@ -40,6 +40,11 @@ public final class TreeGuard {
         if (m.isEmpty()) {
             return Optional.empty();
         }
+        if (m.get().rssBytes() == 0) {
+            // A live process always has resident pages; none means the tree is tearing down its memory as it
+            // exits (the kernel shows 0 once the address space is gone). Not a measurement: the last real one stays.
+            return Optional.empty();
+        }
         List<Long> pids = m.get().pids();
         lastMembers = m.get().members();
         lastRssBytes = m.get().rssBytes();

@@ -245,6 +245,14 @@ public final class ProcessStarter implements ChildStarter {
 
     /** The tree's crash history, unless the spec turned it off. */
     Optional<CrashHistory> history(String tree) {
+        return history(spec, tree);
+    }
+
+    /**
+     * The crash history a child of {@code spec} writes under the supervisor named {@code tree}, unless the spec
+     * turned it off: one handle per file in this JVM, so that a reader sees what the writer synced.
+     */
+    public static Optional<CrashHistory> history(ProcessSpec spec, String tree) {
         if (!spec.crashHistory()) return Optional.empty();
         Path dir = spec.stateDirectory().toAbsolutePath().normalize();
         return Optional.of(HISTORIES.computeIfAbsent(List.of(dir, tree), k -> CrashHistory.open(dir, tree)));

@@ -79,12 +79,13 @@ public final class Ledger {
     private int earlierBoot;
 
     /**
-     * Opens (creating directories as needed) and reads the ledger of a tree.
+     * Opens and reads the ledger of a tree; its directory is created by the first record, so that a tree that
+     * never launched a process leaves nothing behind.
      *
      * @param stateDir the state directory, e.g. {@code /var/lib/myapp/supervision}
      * @param tree the tree name, not blank
      * @throws IllegalArgumentException if the tree name is blank
-     * @throws UncheckedIOException naming the path if the directory cannot be created or the file read
+     * @throws UncheckedIOException naming the path if the file cannot be read
      */
     public Ledger(Path stateDir, String tree) {
         if (tree == null || tree.isBlank()) {
@@ -92,11 +93,6 @@ public final class Ledger {
         }
         this.tree = tree;
         this.file = stateDir.resolve(fileName(tree)).resolve("ledger");
-        try {
-            Files.createDirectories(file.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the ledger directory " + file.getParent(), e);
-        }
         reload();
     }
 
@@ -336,6 +332,11 @@ public final class Ledger {
 
     private void append(String line) {
         boolean fresh = !Files.exists(file);
+        try {
+            if (fresh) Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the ledger directory " + file.getParent(), e);
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
             ByteBuffer buf = ByteBuffer.wrap(((fresh ? HEADER : "") + line + "\n").getBytes(StandardCharsets.UTF_8));

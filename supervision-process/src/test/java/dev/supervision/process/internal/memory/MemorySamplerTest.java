@@ -14,6 +14,7 @@ import dev.supervision.process.internal.tree.ProcessScan;
 import dev.supervision.process.internal.tree.ProcessTag;
 import dev.supervision.process.testing.LeftoverProcessCheck;
 import dev.supervision.process.testing.TestProcesses;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,5 +128,28 @@ class MemorySamplerTest {
     void thePageSizeIsAPowerOfTwo() {
         assertThat(MemorySampler.PAGE_SIZE).isGreaterThanOrEqualTo(4096);
         assertThat(Long.bitCount(MemorySampler.PAGE_SIZE)).isEqualTo(1);
+    }
+
+    /**
+     * A tree whose memory reads 0 is exiting, not measured: a process whose main thread ended while another runs
+     * on (the kernel shows a zombie leader with RSS 0, the state a process passes through as it dies) leaves the
+     * guard's last measurement unknown, never 0, so that a crash report does not claim "0 bytes at death".
+     */
+    @Test
+    void aTreeWhoseMemoryReadsZeroIsNotAMeasurement() throws Exception {
+        assumeTrue(ProcessScan.procAvailable(), "needs /proc: the RSS of a dying tree was not tested");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 to end a main thread alone: not tested");
+        Path py = dir.resolve("leader.py");
+        Files.writeString(py, "import ctypes, threading, time\n"
+                + "threading.Thread(target=time.sleep, args=(300,)).start()\n"
+                + "ctypes.CDLL(None).pthread_exit(None)\n");
+        ProcessRef root = start("leader", "exec /usr/bin/python3 " + py);
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessScan.stat(root.pid()).map(st -> st.state() == 'Z').orElse(false));
+        assertThat(MemorySampler.sample(root)).as("the kernel's view: alive, RSS 0").get()
+                .satisfies(m -> assertThat(m.rssBytes()).isZero());
+        TreeGuard guard = new TreeGuard(GuardSpec.builder().treeRssLimitBytes(1L << 30).build(),
+                new GpuMemory(Optional.empty(), Duration.ofSeconds(1), why -> { }));
+        assertThat(guard.check(root)).isEmpty();
+        assertThat(guard.lastRssBytes()).as("not measured").isEqualTo(-1);
     }
 }

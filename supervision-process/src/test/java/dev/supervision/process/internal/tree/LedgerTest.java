@@ -139,6 +139,7 @@ class LedgerTest {
         try {
             ProcessRef same = ProcessScan.ref(unrelated.pid()).orElseThrow();
             Ledger ledger = new Ledger(dir, tree);
+            Files.createDirectories(ledger.file().getParent());     // a ledger creates its directory with its first record
             String entry = "+ " + same.pid() + " " + same.startTime() + " 1 dead-run c 00000000-0000-0000-0000-000000000000";
             Files.writeString(ledger.file(), entry + " " + crc32(entry) + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 
