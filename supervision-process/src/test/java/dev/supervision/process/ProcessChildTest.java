@@ -324,16 +324,17 @@ class ProcessChildTest {
     @Test
     void theFirstLivenessCheckRunsRightAfterAProbedReadiness() throws IOException {
         // Readiness by a probe that passes at once, then liveness with no initial delay: its first attempt must
-        // not wait a whole interval (5 s) because the readiness attempt's thread was still returning.
+        // not wait a whole interval (a minute here, so that the bound below holds on a loaded machine and still
+        // tells "at once" from "after an interval") because the readiness attempt's thread was still returning.
         Path ready = dir.resolve("ready");
         Files.writeString(ready, "");
         Path server = script("server.sh", "exec sleep 1000");
         sup = Supervisor.start(tree("first-live").child(proc("srv", server)
                 .readiness(Probe.file(ready))
-                .liveness(new Probe.Liveness(Probe.file(dir.resolve("never")), Duration.ZERO, Duration.ofSeconds(5),
+                .liveness(new Probe.Liveness(Probe.file(dir.resolve("never")), Duration.ZERO, Duration.ofMinutes(1),
                         Duration.ofSeconds(1), 3))
                 ).build());
-        await().atMost(Duration.ofSeconds(3)).until(() -> events.stream().anyMatch(e ->
+        await().atMost(Duration.ofSeconds(30)).until(() -> events.stream().anyMatch(e ->
                 e instanceof SupervisorEvent.ChildNoticed n && n.notice() instanceof ProcessEvent.ProbeFailed));
     }
 

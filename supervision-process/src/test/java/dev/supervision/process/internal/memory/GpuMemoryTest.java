@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,12 +164,20 @@ class GpuMemoryTest {
     @Test
     void theReleaseWaitEndsWhenTheDeadTreesPidsNoLongerHoldGpuMemory() throws Exception {
         apps("501, 30000\n502, 8000\n777, 100\n");
-        later.schedule(() -> { apps("777, 100\n"); return null; }, 500, TimeUnit.MILLISECONDS);
+        // The dead tree's pids free their memory once the waiter has read it held three times (not after a wall-clock
+        // delay, which a loaded machine stretches or a slow start of the wait eats into).
+        Path calls = dir.resolve("calls");
+        later.submit(() -> {
+            await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(calls) && Files.readAllLines(calls).size() >= 3);
+            apps("777, 100\n");
+            return null;
+        });
 
         GpuReleaseWaiter.Outcome o = new GpuReleaseWaiter(gpu(), Duration.ofMillis(50)).await(List.of(501L, 502L), Duration.ofSeconds(20));
 
-        assertThat(o).isInstanceOfSatisfying(GpuReleaseWaiter.Outcome.Released.class,
-                r -> assertThat(r.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(400)).isLessThan(Duration.ofSeconds(20)));
+        assertThat(Files.readAllLines(calls)).as("readings before the release was seen").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(o).isInstanceOfSatisfying(GpuReleaseWaiter.Outcome.Released.class,   // three readings, two intervals apart
+                r -> assertThat(r.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(100)).isLessThan(Duration.ofSeconds(20)));
     }
 
     @Test

@@ -89,8 +89,8 @@ class ProbesTest {
 
     @Test
     void anHttpProbeIsCutOffAtItsTimeoutWhileTheBodyTricklesIn() throws Exception {
-        // A real server written for this test: 200 with a long body, one byte every 2 s (each read is quicker
-        // than the probe's 3 s timeout, the whole body far slower).
+        // A real server written for this test: 200 with a long body, one byte every 3 s (each read is quicker
+        // than the probe's 4 s timeout, the whole body far slower).
         ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
         AtomicReference<Socket> accepted = new AtomicReference<>();
         try (ServerSocket trickler = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -108,19 +108,21 @@ class ProbesTest {
                         } catch (IOException closed) {
                             throw new UncheckedIOException(closed);        // the probe hung up: no more bytes
                         }
-                    }, 0, 2, TimeUnit.SECONDS);
+                    }, 0, 3, TimeUnit.SECONDS);
                 } catch (IOException closed) {
                     // the probe hung up before the headers
                 }
             });
             String outcome = attempt(Probe.http("http://127.0.0.1:" + trickler.getLocalPort() + "/health", "ready"),
-                    Duration.ofSeconds(3)).get(10, TimeUnit.SECONDS);
-            assertThat(outcome).isEqualTo("timed out after PT3S");
-            // Closing the connection waits for the reading thread's current read (here up to a second more);
-            // the timer thread that every probe, check and stop of the JVM shares must not be the one waiting.
+                    Duration.ofSeconds(4)).get(20, TimeUnit.SECONDS);
+            assertThat(outcome).isEqualTo("timed out after PT4S");
+            // Closing the connection waits for the reading thread's current read: the timeout falls at 4 s, the
+            // next byte at 6 s, so a timer thread doing that wait would be held 2 s. The timer thread that every
+            // probe, check and stop of the JVM shares must not be the one waiting: it runs a task within 1 s
+            // (half the hold, with room for a loaded machine).
             CompletableFuture<Void> timerRan = new CompletableFuture<>();
             ProcessTimers.after(Duration.ZERO, () -> timerRan.complete(null));
-            timerRan.get(500, TimeUnit.MILLISECONDS);
+            timerRan.get(1, TimeUnit.SECONDS);
         } finally {
             pacer.shutdownNow();
             Socket s = accepted.get();
