@@ -55,7 +55,8 @@ class NativeLaunchTest {
         // The build runs its tests with native access enabled: when it was built on JDK 22+ (the launcher's
         // classes are in it) and runs on Java 22+ Linux, every process child of the suite is started
         // natively, so the suite exercises this path (otherwise, the JDK's).
-        assumeTrue(Runtime.version().feature() >= 22 && PollableProcessCheck.TYPE != Void.class);
+        assumeTrue(Runtime.version().feature() >= 22 && PollableProcessCheck.TYPE != Void.class,
+                "built or run before Java 22: that the suite launches natively was not tested");
         assertThat(Launch.describe()).startsWith("posix_spawn");
     }
 
@@ -97,7 +98,7 @@ class NativeLaunchTest {
 
     @Test
     void missingProgramFailsWithTheJdksMessage() {
-        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        assumeTrue(Launch.launcher().isPresent(), () -> "the native launcher was not tested: " + Launch.describe());
         ProcessBuilder pb = new ProcessBuilder("no-such-program-" + ProcessHandle.current().pid())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         assertThatThrownBy(() -> Launch.start(pb)).isInstanceOf(IOException.class)
@@ -126,7 +127,7 @@ class NativeLaunchTest {
 
     @Test
     void hundredChildrenAddNoThreadAndLeaveNoDescriptor() throws Exception {
-        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        assumeTrue(Launch.launcher().isPresent(), () -> "the native launcher was not tested: " + Launch.describe());
         nativeStart(pb("exit 0")).waitFor();             // the poller thread exists from here on
         long fdsBefore = openDescriptors();
         int threadsBefore = Thread.getAllStackTraces().size();

@@ -51,7 +51,7 @@ class MemorySamplerTest {
 
     @Test
     void aChildThatGrowsItsMemoryTripsTheTreeRssLimit() throws Exception {
-        assumeTrue(ProcessScan.procAvailable());
+        assumeTrue(ProcessScan.procAvailable(), "no /proc: sampling a tree's RSS from /proc was not tested");
         Path go = dir.resolve("go");
         Path ready = dir.resolve("ready");
         // bash appends 1 MiB to a variable every 20 ms once told to start: up to 400 MiB.
@@ -99,7 +99,7 @@ class MemorySamplerTest {
 
     @Test
     void thePsFallbackAgreesWithProc() throws Exception {
-        assumeTrue(ProcessScan.procAvailable());
+        assumeTrue(ProcessScan.procAvailable(), "no /proc: sampling a tree's RSS from /proc was not tested");
         Path ready = dir.resolve("ready");
         ProcessRef root = start("ps", "sleep 300 &\ntouch " + ready + "\nwait");
         awaitFile(ready);

@@ -79,7 +79,7 @@ class OutputPumpTest {
     /** The same through the native launcher: read by a virtual thread, then (busy) handed to a platform thread. */
     @Test
     void aNativelyLaunchedChildWritingOneGigabyteIsDrainedExactlyAcrossTheHandOver() throws Exception {
-        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        assumeTrue(Launch.launcher().isPresent(), () -> "the native launcher's streams were not tested: " + Launch.describe());
         oneGigabyte(Launch.start(new ProcessBuilder("bash", "-c", ONE_GIGABYTE)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))));
     }
@@ -87,7 +87,7 @@ class OutputPumpTest {
     /** A busy native stream whose writer then goes quiet (its reader waits in poll): abandoning it ends the pump. */
     @Test
     void abandoningAQuietDedicatedStreamEndsThePump() throws Exception {
-        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        assumeTrue(Launch.launcher().isPresent(), () -> "the native launcher's streams were not tested: " + Launch.describe());
         Process p = Launch.start(new ProcessBuilder("bash", "-c", "head -c 50000000 /dev/zero | tr '\\0' x; echo; exec sleep 60")
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
         try {
@@ -106,7 +106,7 @@ class OutputPumpTest {
 
     @Test
     void anAbandonedStreamStillHandsOnItsUnfinishedLastLine() throws Exception {
-        assumeTrue(Launch.launcher().isPresent(), Launch.describe());
+        assumeTrue(Launch.launcher().isPresent(), () -> "the native launcher's streams were not tested: " + Launch.describe());
         // One write: once "first" arrived, "last words" (no line end) was read with it.
         Process p = Launch.start(new ProcessBuilder("bash", "-c", "printf 'first\\nlast words'; exec sleep 60")
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));

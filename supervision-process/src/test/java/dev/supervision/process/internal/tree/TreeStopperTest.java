@@ -58,7 +58,7 @@ class TreeStopperTest {
 
     @Test
     void aProcessWhoseLeaderThreadExitedIsStillFoundAndStopped() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs python3 to end its main thread alone");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3 to end a main thread alone: stopping a process whose leader exited was not tested");
         ProcessTag tag = ProcessTag.of(TestProcesses.tree("leader-exited"), "c", 1);
         // The main thread ends with pthread_exit while another thread runs on: /proc shows the process as a
         // zombie with two threads, and its environ only through the live thread.
