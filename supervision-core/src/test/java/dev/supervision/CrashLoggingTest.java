@@ -2,11 +2,8 @@ package dev.supervision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -17,15 +14,7 @@ import org.junit.jupiter.api.Test;
  */
 class CrashLoggingTest {
     private static List<String> run(String scenario) throws IOException, InterruptedException {
-        List<String> cp = new ArrayList<>();
-        for (String key : new String[] {"jdk.module.path", "java.class.path"}) {
-            String v = System.getProperty(key);
-            if (v != null && !v.isBlank()) cp.add(v);
-        }
-        cp.add(Path.of("target", "test-classes").toAbsolutePath().toString());
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", String.join(File.pathSeparator, cp),
-                CrashLoggingMain.class.getName(), scenario).redirectErrorStream(true).start();
+        Process p = ChildJvm.start(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=info"), CrashLoggingMain.class, scenario);
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

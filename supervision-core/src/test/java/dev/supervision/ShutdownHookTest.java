@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -19,15 +17,7 @@ class ShutdownHookTest {
     @Test
     void sigtermToTheJvmStopsTheTreeInReverseOrder(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("stops.txt");
-        List<String> cp = new ArrayList<>();
-        for (String key : new String[] {"jdk.module.path", "java.class.path"}) {
-            String v = System.getProperty(key);
-            if (v != null && !v.isBlank()) cp.add(v);
-        }
-        cp.add(Path.of("target", "test-classes").toAbsolutePath().toString());
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", String.join(File.pathSeparator, cp), ShutdownHookMain.class.getName(), out.toString())
-                .redirectErrorStream(true).start();
+        Process p = ChildJvm.start(List.of(), ShutdownHookMain.class, out.toString());
         try {
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
             String line;
