@@ -53,8 +53,11 @@ final class ConfigNode {
     boolean has(String key) { return map.containsKey(key); }
 
     /** Fails on the first key (in document order) that is not one of {@code known}. */
-    ConfigNode allow(String... known) {
-        Set<String> ok = Set.of(known);
+    ConfigNode allow(String... known) { return allow(List.of(known)); }
+
+    /** Fails on the first key (in document order) that is not one of {@code known}. */
+    ConfigNode allow(List<String> known) {
+        Set<String> ok = Set.copyOf(known);
         for (String k : map.keySet()) {
             if (!ok.contains(k)) {
                 String near = nearest(k, known);
@@ -165,7 +168,7 @@ final class ConfigNode {
         return "'" + v + "'";
     }
 
-    private static String nearest(String key, String... known) {
+    private static String nearest(String key, List<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {

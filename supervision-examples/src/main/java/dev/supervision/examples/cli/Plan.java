@@ -14,6 +14,7 @@ import dev.supervision.process.probe.Probe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,6 +23,8 @@ import java.util.Optional;
  *
  * @param root         the root supervisor's spec, with no children
  * @param children     the root's children, started in order
+ * @param processes    the specs of the process children (nested ones too) by path: the child's id, under a nested
+ *                     supervisor its name first ({@code trainers/trainer})
  * @param startRetries how many failed first starts are retried (each after {@code startBackoff});
  *                     every one of them is taken off the root's intensity
  * @param startBackoff the delay before such a retry
@@ -29,9 +32,12 @@ import java.util.Optional;
  * @param oneCommand   one wrapped command (not a tree file): when it fails for good (a fatal exit, a start that
  *                     no retry can fix), nothing is left to supervise and the CLI exits
  */
-record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Backoff startBackoff, Optional<String> runOnce,
-            boolean oneCommand) {
-    Plan { children = List.copyOf(children); }
+record Plan(SupervisorSpec root, List<ChildSpec> children, Map<String, ProcessSpec> processes, int startRetries,
+            Backoff startBackoff, Optional<String> runOnce, boolean oneCommand) {
+    Plan {
+        children = List.copyOf(children);
+        processes = Map.copyOf(processes);
+    }
 
     /**
      * One command under a one-child supervisor. {@code maxStartRetries = N}: intensity N within the
@@ -53,19 +59,20 @@ record Plan(SupervisorSpec root, List<ChildSpec> children, int startRetries, Bac
         w.readinessUrl().ifPresent(u -> p.readiness(new Probe.Http(u, Optional.empty())));
         w.livenessUrl().ifPresent(u -> p.liveness(Probe.Liveness.of(new Probe.Http(u, Optional.empty()))));
         w.memoryLimit().ifPresent(bytes -> p.guards(GuardSpec.builder().treeRssLimitBytes(bytes).build()));
-        ChildSpec child = p
+        ProcessSpec spec = p
                 .backoff(w.backoff())
                 .restart(w.autoRecovery() ? Restart.PERMANENT : Restart.TEMPORARY)
                 .significant(!w.autoRecovery())
-                .childSpec();
+                .build();
+        ChildSpec child = spec.childSpec();
         SupervisorSpec root = SupervisorSpec.builder(common.tree())
                 .intensity(w.maxStartRetries(), w.retryWindow())
                 .giveUp(GiveUp.escalate())
                 .autoShutdown(w.autoRecovery() ? AutoShutdown.NEVER : AutoShutdown.ANY_SIGNIFICANT)
                 .shutdownHook(false)
                 .build();
-        return new Plan(root, List.of(child), w.autoRecovery() ? w.maxStartRetries() : 0, w.backoff(),
-                w.autoRecovery() ? Optional.empty() : Optional.of(child.id()), true);
+        return new Plan(root, List.of(child), Map.of(child.id(), spec), w.autoRecovery() ? w.maxStartRetries() : 0,
+                w.backoff(), w.autoRecovery() ? Optional.empty() : Optional.of(child.id()), true);
     }
 
     /** The child id of a command: its program's file name, reduced to letters, digits, '-' and '_'. */

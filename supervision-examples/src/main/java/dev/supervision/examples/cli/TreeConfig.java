@@ -25,6 +25,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,15 +45,18 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * are prefixed with the path of the part they describe. The schema is in docs/cli.md.
  */
 final class TreeConfig {
-    private static final String[] SUPERVISOR_KEYS = {"type", "name", "strategy", "intensity", "period", "giveUp",
-        "autoShutdown", "restart", "significant", "children"};
-    private static final String[] PROCESS_KEYS = {"type", "id", "command", "shell", "env", "inheritEnv", "cwd",
+    /** The keys of a supervisor (the top level and {@code type: supervisor} children); docs/cli.md has a row for each. */
+    static final List<String> SUPERVISOR_KEYS = List.of("type", "name", "strategy", "intensity", "period", "giveUp",
+        "autoShutdown", "restart", "significant", "children");
+    /** The keys of a process child; docs/cli.md has a row for each. */
+    static final List<String> PROCESS_KEYS = List.of("type", "id", "command", "shell", "env", "inheritEnv", "cwd",
         "readiness", "liveness", "startSeconds", "startTimeout", "stopSignal", "stopTimeout", "backoff", "restart",
         "significant", "normalExitCodes", "restartNowCodes", "fatalExitCodes", "silenceTimeout", "heartbeat",
         "maxAge", "output", "stateDirectory", "guards", "hostMemoryFloor", "preflight", "advisor", "signatures",
-        "crashHistory"};
+        "crashHistory");
 
     private final Path stateDir;
+    private final Map<String, ProcessSpec> processes = new LinkedHashMap<>();
 
     private TreeConfig(Path stateDir) { this.stateDir = stateDir; }
 
@@ -94,11 +98,11 @@ final class TreeConfig {
         Values.name(treeName.isPresent() ? "--tree" : root.at("name"), name);
         TreeConfig config = new TreeConfig(stateDir);
         SupervisorSpec.Builder b = config.supervisor(root, name);
-        List<ChildSpec> children = config.children(root);
+        List<ChildSpec> children = config.children(root, "");
         SupervisorSpec spec = build("", () -> b.shutdownHook(false).build());
         children.forEach(b::child);
         build("", b::build);                   // what the root checks of its children (ids, significance)
-        return new Plan(spec, children, 0, Backoff.none(), Optional.empty(), false);
+        return new Plan(spec, children, config.processes, 0, Backoff.none(), Optional.empty(), false);
     }
 
     /** The supervisor's own settings (not its children) on a builder. */
@@ -127,8 +131,12 @@ final class TreeConfig {
         throw new ConfigException(n.at("giveUp") + ": expected escalate or {circuitBreaker: {coolDown: 1m, stableFor: 5m}}, was '" + v + "'");
     }
 
-    /** Reads {@code children} (required, not empty) and returns their specs, in order. */
-    private List<ChildSpec> children(ConfigNode n) {
+    /**
+     * Reads {@code children} (required, not empty) and returns their specs, in order.
+     *
+     * @param prefix the path of these children in {@link Plan#processes()}: empty at the top, else ending in '/'
+     */
+    private List<ChildSpec> children(ConfigNode n, String prefix) {
         List<Object> list = n.list("children").orElse(List.of());
         if (list.isEmpty()) throw new ConfigException(n.at("children") + ": required, a list of at least one child");
         List<ChildSpec> out = new ArrayList<>();
@@ -136,19 +144,19 @@ final class TreeConfig {
             ConfigNode c = n.element("children", i, list.get(i));
             String type = c.string("type").orElse("process");
             out.add(switch (type) {
-                case "process" -> process(c);
-                case "supervisor" -> nested(c);
+                case "process" -> process(c, prefix);
+                case "supervisor" -> nested(c, prefix);
                 default -> throw new ConfigException(c.at("type") + ": expected process or supervisor, was '" + type + "'");
             });
         }
         return out;
     }
 
-    private ChildSpec nested(ConfigNode n) {
+    private ChildSpec nested(ConfigNode n, String prefix) {
         n.allow(SUPERVISOR_KEYS);
         String name = Values.name(n.at("name"), n.requiredString("name"));
         SupervisorSpec.Builder b = supervisor(n, name);
-        for (ChildSpec c : children(n)) b.child(c);
+        for (ChildSpec c : children(n, prefix + name + "/")) b.child(c);
         SupervisorSpec spec = build(n.path(), b::build);
         ChildSpec.Builder child = ChildSpec.supervisor(spec);
         n.choice("restart", Restart.class).ifPresent(child::restart);
@@ -156,7 +164,7 @@ final class TreeConfig {
         return build(n.path(), child::build);
     }
 
-    private ChildSpec process(ConfigNode n) {
+    private ChildSpec process(ConfigNode n, String prefix) {
         n.allow(PROCESS_KEYS);
         String id = Values.name(n.at("id"), n.requiredString("id"));
         ProcessSpec.Builder p = ProcessSpec.builder(id);
@@ -220,7 +228,9 @@ final class TreeConfig {
         if (n.has("backoff")) p.backoff(backoff(n));
         n.choice("restart", Restart.class).ifPresent(p::restart);
         n.bool("significant").ifPresent(p::significant);
-        return build(n.path(), p::childSpec);
+        ProcessSpec spec = build(n.path(), p::build);
+        processes.put(prefix + id, spec);
+        return build(n.path(), spec::childSpec);
     }
 
     private static GuardSpec guards(ConfigNode g) {
