@@ -293,8 +293,9 @@ final class ProcessRun implements RunningChild {
         List<String> tail = output.tail().stream().map(OutputLine::toString).toList();
         ExitStatus status = new ExitStatus(code);
         if (why == null && sameSignalAsTheJvm(status)) why = new Ending.Requested();
-        if (!ready && why == null && readiness.startsAtLaunch()) becomeReady(Readiness.AT_LAUNCH, false);   // exited before its ready timer ran
-        if (!ready && why == null) {
+        // Exited before its ready timer ran. readyOnce, not ready: the timer may be in becomeReady on another thread.
+        if (!readyOnce.get() && why == null && readiness.startsAtLaunch()) becomeReady(Readiness.AT_LAUNCH, false);
+        if (!readyOnce.get() && why == null) {
             CrashJudge.Judged j = judge.judge(new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + ctx.id() + "' " + status
                     + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, false);
             startResult.completeExceptionally(j.restarts() ? j.crash() : new FatalStartException(j.crash().getMessage(), j.crash()));
@@ -327,7 +328,10 @@ final class ProcessRun implements RunningChild {
                 yield reason;
             }
         };
-        if (!startResult.isDone()) {
+        if (readyOnce.get()) {
+            // Found ready while becomeReady has not completed the start yet: the start succeeds, the exit follows.
+            startResult.complete(this);
+        } else if (!startResult.isDone()) {
             // Stopped while starting (a guard, a check): a crash that must not be retried fails the start for good.
             startResult.completeExceptionally(switch (reason) {
                 case ExitReason.Fatal f -> new FatalStartException(f.cause().getMessage(), f.cause());
