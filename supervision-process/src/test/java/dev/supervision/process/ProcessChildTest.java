@@ -413,19 +413,34 @@ class ProcessChildTest {
         assertThat(family).noneMatch(ProcessChildTest::alive);
     }
 
+    /**
+     * The first incarnation leaves a background job and a detached process behind, the detached one deaf to SIGTERM
+     * (killed only after the stop timeout), and crashes. The second incarnation looks, as the first thing it does,
+     * which of them still run: none may, the sweep having ended them before the restart launched it.
+     */
     @Test
     void whatAnExitedProcessLeftBehindIsSweptBeforeTheRestart() throws IOException {
         Path pids = dir.resolve("left");
+        Path seen = dir.resolve("seen");
         Path leaver = script("leaver.sh", String.join("\n",
-                "if [ -s " + pids + " ]; then exec sleep 1000; fi",      // the second incarnation just runs
-                "setsid bash -c 'echo $$ >> " + pids + "; exec sleep 1000' &",
-                "sleep 1000 & echo $! >> " + pids,
+                "running() { local s; s=$(cat /proc/$1/stat 2>/dev/null) || return 1; set -- ${s##*) }; [ \"$1\" != Z ]; }",
+                "if [ -s " + pids + " ]; then",                       // the second incarnation: what still runs?
+                "  alive=''; for p in $(cat " + pids + "); do if running $p; then alive=\"$alive $p\"; fi; done",
+                "  echo \"running at the restart:$alive\" > " + seen + ".tmp; mv " + seen + ".tmp " + seen,
+                "  exec sleep 1000",
+                "fi",
+                // Both leave the output pipes alone: the restart then waits for nothing but the sweep, not for the output.
+                "setsid bash -c 'trap \"\" TERM; echo $$ >> " + pids + "; exec sleep 1000' > /dev/null 2>&1 &",
+                "sleep 1000 > /dev/null 2>&1 & echo $! >> " + pids,
                 "while [ $(wc -l < " + pids + ") -lt 2 ]; do sleep 0.01; done",
                 "sleep 0.3",                                            // ready (started) first: then a crash
                 "exit 3"));
         sup = Supervisor.start(tree("leaver").child(proc("l", leaver).startSeconds(Duration.ZERO)
-                .backoff(Backoff.none())).build());
+                .stopTimeout(Duration.ofMillis(500)).backoff(Backoff.none())).build());
         awaitRunning("l", 2);
+        TestProcesses.awaitFile(seen);
+        assertThat(Files.readString(seen).trim()).isEqualTo("running at the restart:");
+        assertThat(info("l").lastExit()).hasValueSatisfying(x -> assertThat(x).isInstanceOf(ExitReason.Failure.class));
         List<Long> left = Files.readAllLines(pids).stream().map(String::trim).map(Long::parseLong).toList();
         assertThat(left).hasSize(2).noneMatch(ProcessChildTest::alive);
     }

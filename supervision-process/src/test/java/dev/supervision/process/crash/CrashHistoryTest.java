@@ -2,18 +2,29 @@ package dev.supervision.process.crash;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ref.Reference;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 public class CrashHistoryTest {
@@ -66,13 +77,41 @@ public class CrashHistoryTest {
     }
 
     @Test
-    void syncWaitsForEveryAppendAndAnEmptyHistorySyncsToo() {
+    void anEmptyHistorySyncsWithoutCreatingItsFile() {
         CrashHistory empty = CrashHistory.open(dir, "never-crashed");
-        empty.sync();                                        // nothing written yet: nothing to do, no error
+        empty.sync();
+        assertThat(empty.file()).doesNotExist();
+    }
+
+    /**
+     * What {@code sync()} promises is durability, so the test looks at the file's pages in the page cache: written
+     * but not yet on disk, they are dirty, and only an fsync (or the kernel's own writeback, seconds later) makes
+     * them clean. The appends' background fsync cleans them first; then bytes written with no fsync due stay dirty
+     * until {@code sync()}.
+     */
+    @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "reads /proc/self/smaps")
+    void afterSyncNoPageOfTheFileIsLeftDirtyInThePageCache() throws Exception {
+        assumeFalse(Files.getFileStore(dir).type().equals("tmpfs"), "needs a disk file system: tmpfs pages are never clean");
         CrashHistory history = CrashHistory.open(dir, "synced");
         for (int i = 1; i <= 20; i++) history.append(CrashWriterMain.report("synced", i));
+        await("the appends' background fsync").atMost(Duration.ofSeconds(10)).until(() -> dirtyKib(history.file()) == 0);
+        String last = Files.readAllLines(history.file()).getLast();
+        Files.writeString(history.file(), last + "\n", StandardOpenOption.APPEND);              // written, no fsync due
+        assumeTrue(dirtyKib(history.file()) > 0, "the kernel wrote the page back on its own before sync()");
         history.sync();
-        assertThat(history.all()).hasSize(20);
+        assertThat(dirtyKib(history.file())).as("KiB of the file dirty in the page cache after sync()").isZero();
+        assertThat(history.all()).hasSize(21);
+    }
+
+    @Test
+    void aSyncThatCannotOpenTheFileFailsNamingIt() throws Exception {
+        CrashHistory history = CrashHistory.open(dir, "replaced");
+        history.append(CrashWriterMain.report("replaced", 1));
+        Files.delete(history.file());
+        Files.createDirectory(history.file());                        // a directory cannot be opened for writing
+        assertThatThrownBy(history::sync).isInstanceOf(UncheckedIOException.class)
+                .hasMessage("cannot sync the crash history " + history.file());
     }
 
     @Test
@@ -145,6 +184,29 @@ public class CrashHistoryTest {
         assertThatThrownBy(() -> new CrashReport(r.tree(), r.child(), r.incarnation(), r.time(), r.kind(), r.basis(), "",
                 r.matchedLine(), r.exit(), r.lastLines(), r.uptime(), r.rssBytes(), r.gpuBytes(), r.advice(), r.inFlightRequests()))
                 .hasMessage("evidence must not be blank, was ''");
+    }
+
+    /**
+     * How many KiB of {@code file} are dirty in the page cache: the file is mapped read-only and read through
+     * (so that its pages are in the mapping), and {@code /proc/self/smaps} counts a mapped page as dirty when
+     * the page cache holds it dirty. Earlier mappings of the file, not yet unmapped, count the same pages again.
+     */
+    private static long dirtyKib(Path file) throws IOException {
+        String path = file.toRealPath().toString();
+        MappedByteBuffer mapped;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).load();
+        }
+        long kib = 0;
+        boolean ours = false;
+        for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("[0-9a-f]+-[0-9a-f]+ .*")) ours = line.endsWith(" " + path);       // a mapping's first line
+            else if (ours && (line.startsWith("Shared_Dirty:") || line.startsWith("Private_Dirty:"))) {
+                kib += Long.parseLong(line.replaceAll("\\D+", ""));
+            }
+        }
+        Reference.reachabilityFence(mapped);                       // mapped until smaps was read
+        return kib;
     }
 
     /** Everything this JVM runs with; surefire puts the modules on the module path. */

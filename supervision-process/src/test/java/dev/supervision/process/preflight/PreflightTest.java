@@ -69,8 +69,16 @@ class PreflightTest {
     }
 
     @Test
-    void aFreePortPasses() throws Exception {
-        Preflight.portFree(freePort()).check(TREE);
+    void aFreePortPassesAndTheSameCheckFailsWhileSomethingListensThere() throws Exception {
+        int port = freePort();
+        Preflight check = Preflight.portFree(port);
+        check.check(TREE);
+        try (ServerSocket listener = new ServerSocket()) {
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            assertThatThrownBy(() -> check.check(TREE)).isInstanceOf(PreflightFailed.class)
+                    .hasMessageStartingWith("preflight portFree(" + port + ") failed: port " + port + " is held by pid ");
+        }
+        check.check(TREE);                                   // closed: free again
     }
 
     @Test

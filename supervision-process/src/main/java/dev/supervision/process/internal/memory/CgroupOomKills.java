@@ -32,19 +32,27 @@ public final class CgroupOomKills {
      * What a cgroup resolves to is remembered (a launch and a start both ask, and most children share one).
      */
     public static Optional<Path> eventsFile(long pid) {
+        return eventsFile(Path.of("/proc", Long.toString(pid), "cgroup"), CGROUP_ROOT);
+    }
+
+    /**
+     * As {@link #eventsFile(long)}, reading the process's cgroups from {@code procCgroup} (a file laid out as
+     * {@code /proc/<pid>/cgroup}) and looking for the files under {@code cgroupRoot} (as {@code /sys/fs/cgroup}).
+     */
+    static Optional<Path> eventsFile(Path procCgroup, Path cgroupRoot) {
         try {
             String v2 = null;
             String v1 = null;
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+            for (String line : Files.readAllLines(procCgroup)) {
                 if (line.startsWith("0::")) v2 = line.substring(3);
                 else if (V1_MEMORY.matcher(line).matches()) v1 = line.substring(line.indexOf(':', line.indexOf(':') + 1) + 1);
             }
-            String key = v2 + "\n" + v1;
+            String key = cgroupRoot + "\n" + v2 + "\n" + v1;
             Optional<Path> known = RESOLVED.get(key);
             if (known != null) return known;
             Optional<Path> found = Optional.empty();
-            if (v2 != null) found = find(v2, "memory.events", CGROUP_ROOT, CGROUP_ROOT.resolve("unified"));
-            if (found.isEmpty() && v1 != null) found = find(v1, "memory.oom_control", CGROUP_ROOT.resolve("memory"));
+            if (v2 != null) found = find(v2, "memory.events", cgroupRoot, cgroupRoot.resolve("unified"));
+            if (found.isEmpty() && v1 != null) found = find(v1, "memory.oom_control", cgroupRoot.resolve("memory"));
             if (RESOLVED.size() >= CACHE_LIMIT) RESOLVED.clear();
             RESOLVED.put(key, found);
             return found;

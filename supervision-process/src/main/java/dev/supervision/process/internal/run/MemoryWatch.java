@@ -166,7 +166,11 @@ final class MemoryWatch {
 
     /** Resolves the cgroup OOM-kill counter of the process and remembers its current value. */
     void readOomKills() {
-        Optional<Path> file = CgroupOomKills.eventsFile(process.pid());
+        readOomKills(CgroupOomKills.eventsFile(process.pid()));
+    }
+
+    /** Remembers the current OOM-kill count in {@code file}, the process's cgroup file (none: nothing to remember). */
+    void readOomKills(Optional<Path> file) {
         if (file.isEmpty()) return;
         OptionalLong n = CgroupOomKills.count(file.get());
         if (n.isEmpty()) return;
