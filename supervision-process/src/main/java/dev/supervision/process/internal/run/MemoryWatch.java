@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 final class MemoryWatch {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRun.class);
+    /** When the sample at launch found no resident pages (an exec in progress), the next one comes this soon. */
+    private static final Duration LAUNCH_RESAMPLE = Duration.ofMillis(50);
 
     private final ProcessSpec spec;
     private final ChildContext ctx;
@@ -89,12 +92,25 @@ final class MemoryWatch {
             }
         };
         if (!spec.guards().hasLimits() && !blocking) {
-            ScheduledFuture<?> first = ProcessTimers.after(Duration.ZERO, sample);
+            // The sample at launch can find the process in the middle of its exec (no resident pages yet: not a
+            // measurement); then one more a moment later, so that a short-lived process still has its memory in
+            // its crash report.
+            AtomicReference<ScheduledFuture<?>> first = new AtomicReference<>();
+            AtomicBoolean stopped = new AtomicBoolean();
+            first.set(ProcessTimers.after(Duration.ZERO, () -> {
+                sample.run();
+                if (g.lastRssBytes() < 0 && !stopped.get()) {
+                    first.set(ProcessTimers.after(LAUNCH_RESAMPLE, () -> {
+                        if (!stopped.get() && !ending.getAsBoolean()) sample.run();
+                    }));
+                }
+            }));
             Runnable remove = BatchedSampling.add(() -> {
                 if (!ending.getAsBoolean()) sample.run();
             });
             stopSampling = () -> {
-                first.cancel(false);
+                stopped.set(true);
+                first.get().cancel(false);
                 remove.run();
             };
             return;
