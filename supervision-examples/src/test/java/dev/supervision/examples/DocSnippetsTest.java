@@ -3,6 +3,7 @@ package dev.supervision.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.supervision.Supervisor;
+import dev.supervision.journal.Journal;
 import dev.supervision.process.ProcessSpec;
 import java.io.File;
 import java.io.IOException;
@@ -27,8 +28,8 @@ import org.slf4j.Logger;
  * Every {@code ```java} block of README.md and docs/*.md compiles against the library as built. A block that
  * starts with its imports and declares a public class is compiled exactly as written, as a user would paste it;
  * other blocks get the imports of every public package: a block of statements is compiled as a method body,
- * a block that declares a type as a member class; {@code log} (an slf4j Logger) and {@code router} (a
- * Runnable) stand for what the surrounding application would have.
+ * a block that declares a type as a member class; {@code log} (an slf4j Logger), {@code router} (a
+ * Runnable), {@code body} and {@code answer} (byte arrays) stand for what the surrounding application would have.
  */
 class DocSnippetsTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -38,6 +39,7 @@ class DocSnippetsTest {
     private static final Pattern PUBLIC_CLASS = Pattern.compile("^public (?:final )?class (\\w+)", Pattern.MULTILINE);
     private static final String IMPORTS = """
             import dev.supervision.*;
+            import dev.supervision.journal.*;
             import dev.supervision.process.*;
             import dev.supervision.process.crash.*;
             import dev.supervision.process.guard.*;
@@ -81,14 +83,15 @@ class DocSnippetsTest {
             className = publicClass.group(1);
         } else {
             boolean declaresType = DECLARES_TYPE.matcher(code).find();
-            source = IMPORTS + "class Snippet {\n    static Logger log;\n    static Runnable router;\n"
+            source = IMPORTS + "class Snippet {\n    static Logger log;\n    static Runnable router;\n    static byte[] body, answer;\n"
                     + (declaresType ? code : "    static void snippet() throws Exception {\n" + code + "\n    }\n") + "}\n";
             className = "Snippet";
         }
         JavaFileObject file = new SimpleJavaFileObject(java.net.URI.create("string:///" + className + ".java"), JavaFileObject.Kind.SOURCE) {
             @Override public CharSequence getCharContent(boolean ignoreEncodingErrors) { return source; }
         };
-        String classpath = String.join(File.pathSeparator, location(Supervisor.class), location(ProcessSpec.class), location(Logger.class));
+        String classpath = String.join(File.pathSeparator, location(Supervisor.class), location(ProcessSpec.class), location(Journal.class),
+                location(Logger.class));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         StringWriter errors = new StringWriter();
         Path out = Path.of("target", "doc-snippets").toAbsolutePath();

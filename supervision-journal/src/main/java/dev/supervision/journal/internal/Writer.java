@@ -1,0 +1,179 @@
+package dev.supervision.journal.internal;
+
+import dev.supervision.journal.JournalException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal's one writer: a platform thread that takes every queued write it finds (up to a batch), runs each
+ * in a savepoint of one transaction, commits, and only then completes their futures. A write that fails on its own
+ * (a state it cannot move from) is rolled back to its savepoint and fails alone; a commit that fails (a full disk)
+ * fails the whole batch, none of which was committed. Thread-safe: {@link #submit} from any thread.
+ */
+final class Writer {
+    private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
+    /** How often the writer prunes finished requests past their retention. */
+    static final long PRUNE_EVERY_MILLIS = 60_000;
+
+    /**
+     * One write: runs inside the writer's transaction, answers what its future completes with. It makes at most one
+     * change (one INSERT, UPDATE or DELETE statement, after any reads): SQLite undoes a statement that fails as a
+     * whole, so a write that fails leaves nothing behind and the others of the batch stand.
+     */
+    interface Write<T> {
+        T run(Statements c) throws SQLException;
+    }
+
+    /** The writer connection's prepared statements, prepared once each and kept (the writer thread only). */
+    static final class Statements {
+        private final Connection connection;
+        private final java.util.Map<String, java.sql.PreparedStatement> prepared = new java.util.HashMap<>();
+
+        Statements(Connection connection) {
+            this.connection = connection;
+        }
+
+        java.sql.PreparedStatement prepare(String sql) throws SQLException {
+            java.sql.PreparedStatement ps = prepared.get(sql);
+            if (ps == null) {
+                ps = connection.prepareStatement(sql);
+                prepared.put(sql, ps);
+            }
+            ps.clearParameters();
+            return ps;
+        }
+    }
+
+    private record Queued<T>(Write<T> write, CompletableFuture<T> future) {}
+
+    private final Connection connection;
+    private final Statements statements;
+    private final String file;
+    private final int maxBatch;
+    private final Runnable periodic;
+    private final LinkedBlockingQueue<Queued<?>> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closing;
+
+    /**
+     * @param periodic run on the writer thread about every {@link #PRUNE_EVERY_MILLIS} (the pruning), between batches
+     */
+    Writer(Connection connection, String file, int maxBatch, Runnable periodic) {
+        this.connection = connection;
+        this.statements = new Statements(connection);
+        this.file = file;
+        this.maxBatch = maxBatch;
+        this.periodic = periodic;
+        this.thread = Thread.ofPlatform().name("supervision-journal-writer").daemon(true).unstarted(this::loop);
+        thread.start();
+    }
+
+    /** Queues a write; its future completes once committed, or fails with {@link JournalException}. */
+    <T> CompletableFuture<T> submit(Write<T> write) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (closing) {
+            f.completeExceptionally(new JournalException("journal " + file + " is closed", null));
+            return f;
+        }
+        queue.add(new Queued<>(write, f));
+        return f;
+    }
+
+    /** Commits what is queued and stops the thread; waits for it at most 10 s. */
+    void close() throws InterruptedException {
+        closing = true;
+        thread.interrupt();
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+    }
+
+    private void loop() {
+        long nextPeriodic = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+        List<Queued<?>> batch = new ArrayList<>();
+        while (true) {
+            try {
+                Queued<?> first = queue.poll(1, TimeUnit.SECONDS);
+                if (first != null) batch.add(first);
+            } catch (InterruptedException e) {
+                // closing: commit what is queued, then end
+            }
+            queue.drainTo(batch, maxBatch - batch.size());
+            if (!batch.isEmpty()) commit(batch);
+            batch.clear();
+            if (closing && queue.isEmpty()) break;
+            if (System.currentTimeMillis() >= nextPeriodic) {
+                nextPeriodic = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+                try {
+                    periodic.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("journal {}: pruning finished requests failed: {}", file, e.toString());
+                }
+            }
+        }
+        for (Queued<?> q; (q = queue.poll()) != null; ) {
+            q.future().completeExceptionally(new JournalException("journal " + file + " is closed", null));
+        }
+    }
+
+    private void commit(List<Queued<?>> batch) {
+        Object[] results = new Object[batch.size()];
+        Throwable[] failures = new Throwable[batch.size()];
+        try {
+            try (Statement s = connection.createStatement()) {
+                s.execute("BEGIN IMMEDIATE");
+                for (int i = 0; i < batch.size(); i++) {
+                    try {
+                        results[i] = batch.get(i).write().run(statements);
+                    } catch (SQLException | RuntimeException e) {
+                        if (e instanceof SQLException sql && fatal(sql)) throw sql;
+                        failures[i] = e;              // its one change, if it got that far, was undone by SQLite
+                    }
+                }
+                s.execute("COMMIT");
+            }
+        } catch (SQLException e) {
+            rollbackQuietly();
+            JournalException failure = new JournalException("journal " + file + ": could not commit " + batch.size()
+                    + " write(s), none of them is stored: " + describe(e), e);
+            LOG.error("{}", failure.getMessage());
+            for (Queued<?> q : batch) q.future().completeExceptionally(failure);
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) complete(batch.get(i), results[i], failures[i]);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(Queued<T> q, Object result, Throwable failure) {
+        if (failure != null) q.future().completeExceptionally(failure);
+        else q.future().complete((T) result);
+    }
+
+    private void rollbackQuietly() {
+        try (Statement s = connection.createStatement()) {
+            s.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // no transaction was open, or the connection is gone: nothing was committed either way
+        }
+    }
+
+    /** Errors that end the whole transaction (the disk, the file), as opposed to one write's own. */
+    private static boolean fatal(SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("SQLITE_FULL") || m.contains("SQLITE_IOERR") || m.contains("SQLITE_CORRUPT") || m.contains("SQLITE_READONLY")
+                || m.contains("SQLITE_CANTOPEN") || m.contains("SQLITE_NOTADB") || m.contains("SQLITE_BUSY");
+    }
+
+    static String describe(SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("SQLITE_FULL")) return "the disk is full (" + m + ")";
+        if (m.contains("SQLITE_READONLY")) return "the file or its directory is read-only (" + m + ")";
+        return m;
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * A durable request journal and (to come) a replaying proxy in front of a supervised OpenAI-compatible server:
+ * every request is committed before it is sent, so none that was acknowledged is lost when the server, or
+ * this JVM, dies. The {@code internal} packages are not exported.
+ */
+module dev.supervision.journal {
+    requires transitive dev.supervision.process;
+    requires transitive java.sql;
+    requires org.xerial.sqlitejdbc;
+
+    exports dev.supervision.journal;
+}
