@@ -1,5 +1,5 @@
 /**
- * A durable request journal and (to come) a replaying proxy in front of a supervised OpenAI-compatible server:
+ * A durable request journal and a replaying proxy in front of a supervised OpenAI-compatible server:
  * every request is committed before it is sent, so none that was acknowledged is lost when the server, or
  * this JVM, dies. The {@code internal} packages are not exported.
  */
@@ -7,6 +7,9 @@ module dev.supervision.journal {
     requires transitive dev.supervision.process;
     requires transitive java.sql;
     requires org.xerial.sqlitejdbc;
+    requires java.net.http;
+    requires org.eclipse.jetty.server;
 
     exports dev.supervision.journal;
+    exports dev.supervision.journal.proxy;
 }

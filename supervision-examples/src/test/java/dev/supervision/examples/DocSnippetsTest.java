@@ -40,12 +40,14 @@ class DocSnippetsTest {
     private static final String IMPORTS = """
             import dev.supervision.*;
             import dev.supervision.journal.*;
+            import dev.supervision.journal.proxy.*;
             import dev.supervision.process.*;
             import dev.supervision.process.crash.*;
             import dev.supervision.process.guard.*;
             import dev.supervision.process.output.*;
             import dev.supervision.process.preflight.*;
             import dev.supervision.process.probe.*;
+            import java.net.*;
             import java.nio.file.*;
             import java.time.*;
             import java.util.*;

@@ -55,7 +55,10 @@ public interface Journal extends AutoCloseable {
     /** Marks a request DEAD_LETTERED with the reason (its attempts used up; poison, with the crash reports). */
     CompletableFuture<JournaledRequest> deadLetter(String id, String reason);
 
-    /** Makes a dead letter PENDING again with its attempts reset (an operator's replay). */
+    /**
+     * Makes a dead letter or a failed request PENDING again, its attempts and any stored answer cleared: an operator's
+     * replay, or a client's retry of a request that was refused before it was sent.
+     */
     CompletableFuture<JournaledRequest> revive(String id);
 
     /** The request with this id. */

@@ -1,7 +1,6 @@
 package dev.supervision.journal.internal;
 
 import dev.supervision.journal.Admission;
-import dev.supervision.journal.Header;
 import dev.supervision.journal.Journal;
 import dev.supervision.journal.JournalCounts;
 import dev.supervision.journal.JournalException;
@@ -233,7 +232,8 @@ public final class SqliteJournal implements Journal {
 
     @Override
     public CompletableFuture<JournaledRequest> revive(String id) {
-        return transition(id, "revive", List.of(RequestState.DEAD_LETTERED), "state = 'PENDING', attempts = 0", null, null);
+        return transition(id, "revive", List.of(RequestState.DEAD_LETTERED, RequestState.FAILED),
+                "state = 'PENDING', attempts = 0, response_status = NULL, response_headers = NULL, response_body = NULL", null, null);
     }
 
     /**

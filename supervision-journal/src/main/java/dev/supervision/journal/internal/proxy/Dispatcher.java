@@ -1,0 +1,564 @@
+package dev.supervision.journal.internal.proxy;
+
+import dev.supervision.journal.Header;
+import dev.supervision.journal.Journal;
+import dev.supervision.journal.JournaledRequest;
+import dev.supervision.journal.RequestState;
+import dev.supervision.journal.StoredResponse;
+import dev.supervision.journal.proxy.ProxySpec;
+import dev.supervision.process.crash.CrashReport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends journaled requests to the server, in admission order, while it is ready; holds them while it is not; and
+ * decides what a crash means for the requests it cut.
+ *
+ * <p>Crash attribution: the requests whose attempts a crash cut are replayed one at a time once the server is ready
+ * again (nothing else is sent meanwhile). Not for a crash no request can cause (a SIGKILL from outside, kind
+ * {@code KILLED}) or a stop without a crash: their requests are simply sent again. A request that then crashes the server on its own twice is poison: it is
+ * dead-lettered with the crash reports, and the others complete. Where the crash's signature blames the request
+ * itself (a CUDA device-side assert: a bad index from one request), one crash on its own is enough.
+ *
+ * <p>Threading: state under one lock; each attempt runs on a virtual thread of its own; the upstream client is the
+ * JDK's HttpClient. Thread-safe.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    /** Crash kinds whose signature says the request itself is at fault. */
+    private static final Set<String> BLAME_THE_REQUEST = Set.of("DEVICE_ASSERT");
+    /**
+     * Crash kinds no request can cause: a SIGKILL that nothing shows the kernel sent (an operator's kill -9, a
+     * container runtime). The requests such a crash cut are sent again as usual, nothing held against them.
+     */
+    private static final Set<String> NOT_THE_REQUESTS = Set.of("KILLED");
+    /** Headers never sent upstream again: hop-by-hop, set by the client library, or this proxy's own. */
+    private static final Set<String> NOT_FORWARDED = Set.of("connection", "content-length", "expect", "host", "upgrade", "keep-alive",
+            "transfer-encoding", "te", "trailer", "proxy-connection", "http2-settings");
+    /** Response headers not stored (the proxy sets its own framing). */
+    private static final Set<String> NOT_STORED = Set.of("connection", "content-length", "transfer-encoding", "keep-alive", "date", "server");
+
+    private final Journal journal;
+    private final ProxySpec spec;
+    private final HttpClient http;
+    private final ScheduledExecutorService timer;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<String> queue = new ArrayDeque<>();
+    private final Set<String> inFlight = new LinkedHashSet<>();
+    private final Map<String, List<Waiter>> waiters = new HashMap<>();
+    private final Set<String> suspects = new LinkedHashSet<>();
+    private final Map<String, Integer> soloCrashes = new HashMap<>();
+    private final Map<String, List<String>> crashNotes = new HashMap<>();
+    private final List<String> cutSinceReady = new ArrayList<>();
+    private boolean up;
+    private boolean probing;
+    private boolean closed;
+    private Optional<CrashReport> lastCrash = Optional.empty();
+
+    public Dispatcher(Journal journal, ProxySpec spec) {
+        this.journal = journal;
+        this.spec = spec;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("supervision-proxy-timer").daemon(true).unstarted(r));
+        this.up = spec.upstreamChild().isEmpty();             // not supervised: try, and probe after a failure
+    }
+
+    // ------------------------------------------------------------------ clients
+
+    Waiter register(String id, boolean primary) {
+        Waiter w = new Waiter(primary);
+        lock.lock();
+        try {
+            waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(w);
+        } finally {
+            lock.unlock();
+        }
+        return w;
+    }
+
+    void unregister(String id, Waiter w) {
+        w.gone();
+        lock.lock();
+        try {
+            List<Waiter> ws = waiters.get(id);
+            if (ws != null) {
+                ws.remove(w);
+                if (ws.isEmpty()) waiters.remove(id);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a new request may be taken: fewer than {@code maxHeld} wait to be sent. */
+    boolean hasRoom() {
+        lock.lock();
+        try {
+            return queue.size() < spec.maxHeld();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues an admitted (or revived) request to be sent, last; held until the hold deadline while the server is not ready. */
+    void enqueue(String id) {
+        lock.lock();
+        try {
+            queue.addLast(id);
+            if (!up) holdAtMost(id);
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a request with this id is being sent or waits to be. */
+    boolean isActive(String id) {
+        lock.lock();
+        try {
+            return inFlight.contains(id) || queue.contains(id);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** At start: every unfinished request of the journal (this JVM's predecessor's) is sent again, in order. */
+    public void replayUnfinished() {
+        for (JournaledRequest e : journal.unfinished()) {
+            if (e.state() == RequestState.IN_FLIGHT) journal.requeue(e.id(), "the proxy stopped while it was in flight").join();
+            enqueue(e.id());
+        }
+    }
+
+    /** A read ({@code GET}, {@code HEAD}) forwarded as it is while the server is ready; empty when it is not, or fails. */
+    Optional<StoredResponse> forwardRead(String method, String target) {
+        lock.lock();
+        try {
+            if (!up) return Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base() + target)).timeout(Duration.ofSeconds(30))
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+            return Optional.of(new StoredResponse(r.statusCode(), storedHeaders(r), r.body() == null ? new byte[0] : r.body()));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    // ------------------------------------------------------------------ the server's state
+
+    /** The server is ready: requests cut by its last crash are attributed, then everything held is sent. */
+    public void upstreamReady() {
+        lock.lock();
+        try {
+            if (closed) return;
+            attributeLastCrash();
+            up = true;
+            probing = false;
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The server is gone (crashed, stopped): nothing is sent until it is ready again. */
+    public void upstreamDown(Optional<CrashReport> crash) {
+        lock.lock();
+        try {
+            if (up) queue.forEach(this::holdAtMost);
+            up = false;
+            if (crash.isPresent()) lastCrash = crash;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void attributeLastCrash() {
+        if (cutSinceReady.isEmpty()) return;
+        List<String> cut = new ArrayList<>(cutSinceReady);
+        cutSinceReady.clear();
+        if (lastCrash.isEmpty() || NOT_THE_REQUESTS.contains(lastCrash.get().kind())) {
+            // Stopped (no crash), or killed from outside: nothing to attribute; resent first, in their order.
+            lastCrash = Optional.empty();
+            for (int i = cut.size() - 1; i >= 0; i--) queue.addFirst(cut.get(i));
+            return;
+        }
+        String crash = lastCrash.map(r -> r.kind() + " (" + r.basis().phrase() + ": " + r.evidence() + ")").orElse("no crash report");
+        boolean blamed = lastCrash.map(r -> BLAME_THE_REQUEST.contains(r.kind())).orElse(false);
+        lastCrash = Optional.empty();
+        for (String id : cut) crashNotes.computeIfAbsent(id, k -> new ArrayList<>()).add(crash + (cut.size() == 1 ? ", on its own" : ", with " + (cut.size() - 1) + " other(s)"));
+        List<String> replay = new ArrayList<>();
+        if (cut.size() == 1) {
+            String id = cut.get(0);
+            int alone = soloCrashes.merge(id, 1, Integer::sum);
+            if (alone >= 2 || blamed) {
+                String reason = "poison: it crashed the server on its own " + (alone >= 2 ? alone + " times" : "and the crash blames the request")
+                        + "; crashes: " + String.join("; ", crashNotes.getOrDefault(id, List.of()));
+                deadLetter(id, reason);
+                suspects.remove(id);
+            } else {
+                replay.add(id);
+                suspects.add(id);
+            }
+        } else {
+            replay.addAll(cut);
+            suspects.addAll(cut);                                // one at a time until each has run alone
+        }
+        for (int i = replay.size() - 1; i >= 0; i--) queue.addFirst(replay.get(i));
+        if (!replay.isEmpty()) {
+            LOG.info("proxy: the server crashed with {} request(s) in flight; replaying them one at a time", replay.size());
+        }
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /** Starts attempts while the server is ready and there is room (one at a time while suspects remain). Under the lock. */
+    private void pump() {
+        while (up && !closed && !queue.isEmpty() && inFlight.size() < (suspects.isEmpty() ? spec.maxConcurrent() : 1)) {
+            String id = queue.pollFirst();
+            inFlight.add(id);
+            Thread.ofVirtual().name("supervision-proxy-attempt").start(() -> attempt(id));
+        }
+    }
+
+    private void attempt(String id) {
+        JournaledRequest e;
+        try {
+            e = journal.markInFlight(id).join();
+        } catch (CompletionException x) {
+            finishFailed(id, "the journal could not record the attempt: " + x.getCause().getMessage());
+            return;
+        }
+        if (e.attempts() > spec.maxAttempts()) {
+            lock.lock();
+            try {
+                inFlight.remove(id);
+                deadLetter(id, "sent " + spec.maxAttempts() + " times without an answer; last error: " + e.lastError().orElse("none"));
+                pump();
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        boolean streamed = false;
+        int status = 0;
+        List<Header> headers = List.of();
+        try {
+            HttpResponse<InputStream> r = http.send(upstreamRequest(e), HttpResponse.BodyHandlers.ofInputStream());
+            status = r.statusCode();
+            headers = storedHeaders(r);
+            boolean sse = r.headers().firstValue("content-type").orElse("").toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+            try (InputStream in = r.body()) {
+                if (sse && status < 300) {
+                    tellPrimary(id, new Waiter.Head(status, headers));
+                    byte[] event;
+                    while ((event = nextEvent(in)) != null) {
+                        received.write(event);
+                        streamed |= tellPrimary(id, new Waiter.Chunk(event));
+                    }
+                } else {
+                    in.transferTo(received);
+                }
+            }
+        } catch (IOException | InterruptedException x) {
+            if (x instanceof InterruptedException) Thread.currentThread().interrupt();
+            String why = x.getClass().getSimpleName() + (x.getMessage() == null ? "" : ": " + x.getMessage());
+            if (received.size() > 0) {
+                cut(id, status, headers, received.toByteArray(), why, streamed);
+            } else {
+                lost(id, e.attempts(), why);
+            }
+            return;
+        }
+        StoredResponse answer = new StoredResponse(status, headers, received.toByteArray());
+        try {
+            if (status >= 500) {
+                lostAnswered(id, e, answer);
+                return;
+            }
+            if (status >= 400) journal.fail(id, "the server answered " + status, Optional.of(answer)).join();
+            else journal.complete(id, answer).join();
+        } catch (CompletionException x) {
+            LOG.error("proxy: request {}: the answer could not be stored: {}", id, x.getCause().getMessage());
+        }
+        finished(id, answer, true);
+    }
+
+    /** Reads one server-sent event (up to and with its blank line); null at the end of the stream. */
+    private static byte[] nextEvent(InputStream in) throws IOException {
+        ByteArrayOutputStream event = new ByteArrayOutputStream();
+        int previous = -1;
+        for (int b; (b = in.read()) >= 0; ) {
+            if (b == '\r') continue;
+            event.write(b);
+            if (b == '\n' && previous == '\n') return event.toByteArray();
+            previous = b;
+        }
+        if (event.size() > 0) throw new IOException("the stream ended in the middle of an event");
+        return null;
+    }
+
+    private HttpRequest upstreamRequest(JournaledRequest e) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + e.request().target())).timeout(spec.attemptTimeout())
+                .method(e.request().method(), HttpRequest.BodyPublishers.ofByteArray(e.request().body()));
+        for (Header h : e.request().headers()) {
+            if (!NOT_FORWARDED.contains(h.name().toLowerCase(Locale.ROOT))) b.header(h.name(), h.value());
+        }
+        return b.build();
+    }
+
+    private String base() {
+        String s = spec.upstream().toString();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static List<Header> storedHeaders(HttpResponse<?> r) {
+        List<Header> out = new ArrayList<>();
+        r.headers().map().forEach((name, values) -> {
+            if (!NOT_STORED.contains(name.toLowerCase(Locale.ROOT)) && !name.startsWith(":")) {
+                for (String v : values) out.add(new Header(name, v));
+            }
+        });
+        return out;
+    }
+
+    /** The attempt was cut before any answer came: the server died (or was not there). Sent again once it is ready. */
+    private void lost(String id, int attempt, String why) {
+        try {
+            journal.requeue(id, "attempt " + attempt + " cut: " + why).join();
+        } catch (CompletionException x) {
+            finishFailed(id, "the journal could not requeue the request: " + x.getCause().getMessage());
+            return;
+        }
+        lock.lock();
+        try {
+            inFlight.remove(id);
+            cutSinceReady.add(id);
+            holdAtMost(id);
+            if (spec.upstreamChild().isPresent()) {
+                up = false;                                   // the supervisor's events say when it is ready again
+            } else if (up) {
+                up = false;
+                probeUntilReady();
+            }
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The server answered 5xx: sent again after a pause, up to the attempts; then the client gets that answer. */
+    private void lostAnswered(String id, JournaledRequest e, StoredResponse answer) {
+        String why = "the server answered " + answer.status();
+        if (e.attempts() >= spec.maxAttempts()) {
+            lock.lock();
+            try {
+                deadLetter(id, "sent " + e.attempts() + " times; " + why, false);
+            } finally {
+                lock.unlock();
+            }
+            finished(id, answer, false);                             // the client gets the server's last answer
+            return;
+        }
+        journal.requeue(id, why).join();
+        lock.lock();
+        try {
+            inFlight.remove(id);
+            timer.schedule(() -> {
+                lock.lock();
+                try {
+                    queue.addFirst(id);
+                    pump();
+                } finally {
+                    lock.unlock();
+                }
+            }, 500, TimeUnit.MILLISECONDS);
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The stream was cut after events were sent: a terminal error event, never a silent end or a fake [DONE]. */
+    private void cut(String id, int status, List<Header> headers, byte[] partial, String why, boolean streamed) {
+        String message = "the server died after " + partial.length + " bytes of the stream (" + why + ")";
+        try {
+            journal.fail(id, message, Optional.of(new StoredResponse(status, headers, partial))).join();
+        } catch (CompletionException x) {
+            LOG.error("proxy: request {}: the cut stream could not be stored: {}", id, x.getCause().getMessage());
+        }
+        lock.lock();
+        try {
+            inFlight.remove(id);
+            for (Waiter w : waiters.getOrDefault(id, List.of())) {
+                if (w.primary && streamed) w.tell(new Waiter.Cut(message));
+                else w.tell(new Waiter.Refused(502, message, 0));
+            }
+            waiters.remove(id);
+            if (spec.upstreamChild().isPresent()) up = false;
+            else if (up) {
+                up = false;
+                probeUntilReady();
+            }
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void finished(String id, StoredResponse answer, boolean clean) {
+        lock.lock();
+        try {
+            inFlight.remove(id);
+            if (clean) {
+                suspects.remove(id);
+                soloCrashes.remove(id);
+                crashNotes.remove(id);
+            }
+            for (Waiter w : waiters.getOrDefault(id, List.of())) {
+                boolean streamedToIt = w.primary && answer.headers().stream().anyMatch(h -> h.name().equalsIgnoreCase("content-type")
+                        && h.value().toLowerCase(Locale.ROOT).startsWith("text/event-stream")) && answer.status() < 300;
+                w.tell(streamedToIt ? new Waiter.End() : new Waiter.Whole(answer, false));
+            }
+            waiters.remove(id);
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void finishFailed(String id, String message) {
+        LOG.error("proxy: request {}: {}", id, message);
+        lock.lock();
+        try {
+            inFlight.remove(id);
+            for (Waiter w : waiters.getOrDefault(id, List.of())) w.tell(new Waiter.Refused(503, message, spec.retryAfter().toSeconds()));
+            waiters.remove(id);
+            pump();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under the lock; the waiting clients get 502 with the reason. */
+    private void deadLetter(String id, String reason) {
+        deadLetter(id, reason, true);
+    }
+
+    /** Under the lock. */
+    private void deadLetter(String id, String reason, boolean tellWaiters) {
+        LOG.warn("proxy: request {} dead-lettered: {}", id, reason);
+        journal.deadLetter(id, reason).whenComplete((e, x) -> {
+            if (x != null) LOG.error("proxy: request {} could not be dead-lettered: {}", id, x.getMessage());
+        });
+        if (tellWaiters) {
+            for (Waiter w : waiters.getOrDefault(id, List.of())) w.tell(new Waiter.Refused(502, "dead-lettered: " + reason, 0));
+            waiters.remove(id);
+        }
+        soloCrashes.remove(id);
+        crashNotes.remove(id);
+    }
+
+    /** Gives a held request its deadline from now. */
+    private void holdAtMost(String id) {
+        if (!closed) timer.schedule(() -> holdDeadlinePassed(id), spec.holdDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void holdDeadlinePassed(String id) {
+        lock.lock();
+        try {
+            if (up || closed || !(queue.remove(id) || cutSinceReady.remove(id))) return;   // sent, being sent, or the server is ready
+            String message = "held " + spec.holdDeadline().toSeconds() + " s while the server was not ready; not sent";
+            journal.fail(id, message, Optional.empty());
+            for (Waiter w : waiters.getOrDefault(id, List.of())) w.tell(new Waiter.Refused(503, message, spec.retryAfter().toSeconds()));
+            waiters.remove(id);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean tellPrimary(String id, Waiter.Signal s) {
+        lock.lock();
+        try {
+            for (Waiter w : waiters.getOrDefault(id, List.of())) {
+                if (w.primary && !w.isGone()) {
+                    w.tell(s);
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Not supervised: GET {@code upstream/health} every 250 ms until it answers 2xx. Under the lock. */
+    private void probeUntilReady() {
+        if (probing || closed) return;
+        probing = true;
+        timer.schedule(this::probe, 250, TimeUnit.MILLISECONDS);
+    }
+
+    private void probe() {
+        try {
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/health")).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding());
+            if (r.statusCode() / 100 == 2) {
+                upstreamReady();
+                return;
+            }
+        } catch (IOException e) {
+            // not there yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        lock.lock();
+        try {
+            if (!closed) timer.schedule(this::probe, 250, TimeUnit.MILLISECONDS);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        timer.shutdownNow();
+        http.close();
+    }
+}
