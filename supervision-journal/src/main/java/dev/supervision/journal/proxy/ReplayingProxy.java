@@ -6,6 +6,7 @@ import dev.supervision.journal.JournalCounts;
 import dev.supervision.journal.internal.proxy.ClientHandler;
 import dev.supervision.journal.internal.proxy.Dispatcher;
 import dev.supervision.process.ProcessEvent;
+import dev.supervision.process.crash.InFlightRequests;
 import java.net.URI;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -94,6 +95,14 @@ public final class ReplayingProxy implements AutoCloseable {
                 default -> { }
             }
         };
+    }
+
+    /**
+     * The requests being sent to the server: give it to the server's {@code ProcessSpec.Builder.inFlightRequests},
+     * and its crash reports list the journal ids of the requests the crash cut.
+     */
+    public InFlightRequests inFlightRequests() {
+        return dispatcher.inFlightRequests();
     }
 
     /** The port it listens on. */

@@ -49,7 +49,7 @@ final class ProxyFixture implements AutoCloseable {
         command.addAll(List.of(serverArgs));
         ProcessSpec server = ProcessSpec.builder("llm").command(command).stateDirectory(dir.resolve("state"))
                 .readiness(Probe.http(upstream + "/health")).readinessInterval(Duration.ofMillis(50))
-                .stopTimeout(Duration.ofSeconds(2)).backoff(Backoff.none()).build();
+                .stopTimeout(Duration.ofSeconds(2)).backoff(Backoff.none()).inFlightRequests(proxy.inFlightRequests()).build();
         this.tree = Supervisor.start(SupervisorSpec.builder("proxy-test-" + ProcessHandle.current().pid() + "-" + name).shutdownHook(false)
                 .intensity(100, Duration.ofSeconds(10)).listener(proxy.listener()).listener(events::add).child(server).build());
     }

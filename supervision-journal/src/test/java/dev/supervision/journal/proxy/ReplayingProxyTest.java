@@ -69,6 +69,14 @@ class ReplayingProxyTest {
                 for (CompletableFuture<HttpResponse<String>> c : calls) assertThat(c.join().statusCode()).isEqualTo(200);
             }
             assertThat(answers).hasSize(24);
+            // Each crash report lists the journal ids of the requests the crash cut.
+            List<dev.supervision.process.crash.CrashReport> crashes = f.events.stream()
+                    .filter(e -> e instanceof dev.supervision.SupervisorEvent.ChildNoticed n && n.notice() instanceof dev.supervision.process.ProcessEvent.Crashed)
+                    .map(e -> ((dev.supervision.process.ProcessEvent.Crashed) ((dev.supervision.SupervisorEvent.ChildNoticed) e).notice()).report()).toList();
+            assertThat(crashes).hasSize(3).allSatisfy(r -> {
+                assertThat(r.kind()).isEqualTo("KILLED");
+                assertThat(r.inFlightRequests()).isNotEmpty().allSatisfy(id -> assertThat(f.journal.get(id)).isPresent());
+            });
             answers.forEach((marker, body) -> assertThat(body).as(marker).contains("\"marker\":\"" + marker + "\"").doesNotContain("--second answer--"));
             assertThat(f.journal.counts().completed()).isEqualTo(24);
             assertThat(f.journal.unfinished()).isEmpty();

@@ -24,6 +24,8 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client request through the proxy (blocking, on a virtual thread): read and check it, journal it, and write
@@ -38,6 +40,7 @@ public final class ClientHandler extends Handler.Abstract {
     private static final Set<String> NOT_JOURNALED = Set.of("host", "content-length", "connection", "keep-alive", "transfer-encoding",
             "te", "upgrade", "expect", "idempotency-key", "proxy-connection");
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    private static final Logger LOG = LoggerFactory.getLogger(ClientHandler.class);
 
     private final Journal journal;
     private final Dispatcher dispatcher;
@@ -111,6 +114,7 @@ public final class ClientHandler extends Handler.Abstract {
         String id = admission.entry().id();
         switch (admission) {
             case Admission.Admitted a -> {
+                if (LOG.isDebugEnabled()) LOG.debug("proxy: request {} committed ({} {}{})", id, method, target, key == null ? "" : ", key " + key);
                 Waiter w = dispatcher.register(id, true);
                 dispatcher.enqueue(id);
                 relay(id, w, response);

@@ -7,6 +7,7 @@ import dev.supervision.journal.RequestState;
 import dev.supervision.journal.StoredResponse;
 import dev.supervision.journal.proxy.ProxySpec;
 import dev.supervision.process.crash.CrashReport;
+import dev.supervision.process.crash.InFlightRequests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,6 +63,8 @@ public final class Dispatcher implements AutoCloseable {
 
     private final Journal journal;
     private final ProxySpec spec;
+    private final InFlightRequests tracked = new InFlightRequests();
+    private final String child;
     private final HttpClient http;
     private final ScheduledExecutorService timer;
     private final ReentrantLock lock = new ReentrantLock();
@@ -72,6 +75,8 @@ public final class Dispatcher implements AutoCloseable {
     private final Map<String, Integer> soloCrashes = new HashMap<>();
     private final Map<String, List<String>> crashNotes = new HashMap<>();
     private final List<String> cutSinceReady = new ArrayList<>();
+    /** Streams a crash cut: still listed in flight until the server is ready again. */
+    private final List<String> crashedWhileListed = new ArrayList<>();
     private boolean up;
     private boolean probing;
     private boolean closed;
@@ -80,10 +85,19 @@ public final class Dispatcher implements AutoCloseable {
     public Dispatcher(Journal journal, ProxySpec spec) {
         this.journal = journal;
         this.spec = spec;
+        this.child = spec.upstreamChild().orElse("upstream");
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("supervision-proxy-timer").daemon(true).unstarted(r));
         this.up = spec.upstreamChild().isEmpty();             // not supervised: try, and probe after a failure
+    }
+
+    /**
+     * The requests being sent to the server, for its process child's crash reports: begun when an attempt starts,
+     * ended when it is answered; one a crash cut stays listed until the server is ready again, after the report.
+     */
+    public InFlightRequests inFlightRequests() {
+        return tracked;
     }
 
     // ------------------------------------------------------------------ clients
@@ -202,6 +216,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void attributeLastCrash() {
+        for (String id : cutSinceReady) tracked.end(child, id);       // the crash report listing them is written by now
+        crashedWhileListed.forEach(id -> tracked.end(child, id));
+        crashedWhileListed.clear();
         if (cutSinceReady.isEmpty()) return;
         List<String> cut = new ArrayList<>(cutSinceReady);
         cutSinceReady.clear();
@@ -268,6 +285,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             return;
         }
+        tracked.begin(child, id);
         ByteArrayOutputStream received = new ByteArrayOutputStream();
         boolean streamed = false;
         int status = 0;
@@ -378,6 +396,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** The server answered 5xx: sent again after a pause, up to the attempts; then the client gets that answer. */
     private void lostAnswered(String id, JournaledRequest e, StoredResponse answer) {
+        tracked.end(child, id);
         String why = "the server answered " + answer.status();
         if (e.attempts() >= spec.maxAttempts()) {
             lock.lock();
@@ -419,6 +438,7 @@ public final class Dispatcher implements AutoCloseable {
         lock.lock();
         try {
             inFlight.remove(id);
+            crashedWhileListed.add(id);
             for (Waiter w : waiters.getOrDefault(id, List.of())) {
                 if (w.primary && streamed) w.tell(new Waiter.Cut(message));
                 else w.tell(new Waiter.Refused(502, message, 0));
@@ -436,6 +456,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void finished(String id, StoredResponse answer, boolean clean) {
+        tracked.end(child, id);
         lock.lock();
         try {
             inFlight.remove(id);
@@ -457,6 +478,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void finishFailed(String id, String message) {
+        tracked.end(child, id);
         LOG.error("proxy: request {}: {}", id, message);
         lock.lock();
         try {
