@@ -7,7 +7,7 @@ module dev.supervision.journal {
     requires transitive dev.supervision.process;
     requires transitive java.sql;
     requires org.xerial.sqlitejdbc;
-    requires java.net.http;
+    requires org.eclipse.jetty.client;
     requires org.eclipse.jetty.server;
 
     exports dev.supervision.journal;

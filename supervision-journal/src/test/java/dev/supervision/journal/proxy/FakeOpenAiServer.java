@@ -28,7 +28,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@code CRASH-MID} does so after half of a stream's events were sent.
  *
  * <pre>FakeOpenAiServer --port P [--reply-millis 50] [--events 8] [--event-millis 20] [--load-millis 0] [--served FILE]</pre>
- * {@code --served} appends "marker pid" for every answer fully written.
+ * {@code --served} appends "marker pid" for every answer fully written; with {@code --stamp true}, "marker pid
+ * micros-since-the-epoch-when-the-request-arrived".
  */
 public final class FakeOpenAiServer extends Handler.Abstract {
     private static final Pattern MARKER = Pattern.compile("\"marker\"\\s*:\\s*\"([^\"]*)\"");
@@ -37,13 +38,15 @@ public final class FakeOpenAiServer extends Handler.Abstract {
     private final int events;
     private final long eventMillis;
     private final Path served;
+    private final boolean stamp;
     private final AtomicInteger count = new AtomicInteger();
 
-    private FakeOpenAiServer(long replyMillis, int events, long eventMillis, Path served) {
+    private FakeOpenAiServer(long replyMillis, int events, long eventMillis, Path served, boolean stamp) {
         this.replyMillis = replyMillis;
         this.events = events;
         this.eventMillis = eventMillis;
         this.served = served;
+        this.stamp = stamp;
     }
 
     public static void main(String[] args) throws Exception {
@@ -53,6 +56,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
         long eventMillis = 20;
         long loadMillis = 0;
         Path served = null;
+        boolean stamp = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
@@ -61,6 +65,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
                 case "--event-millis" -> eventMillis = Long.parseLong(args[i + 1]);
                 case "--load-millis" -> loadMillis = Long.parseLong(args[i + 1]);
                 case "--served" -> served = Path.of(args[i + 1]);
+                case "--stamp" -> stamp = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -72,7 +77,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         http.addConnector(connector);
-        http.setHandler(new FakeOpenAiServer(replyMillis, events, eventMillis, served));
+        http.setHandler(new FakeOpenAiServer(replyMillis, events, eventMillis, served, stamp));
         http.start();
         System.out.println("INFO:     Uvicorn running on http://127.0.0.1:" + connector.getLocalPort() + " (FAKE)");
         http.join();
@@ -93,6 +98,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
     }
 
     private void complete(Request request, Response response) throws Exception {
+        java.time.Instant arrived = java.time.Instant.now();
         String body = new String(Content.Source.asByteArrayAsync(request, 1 << 20).get(), StandardCharsets.UTF_8);
         Matcher m = MARKER.matcher(body);
         String marker = m.find() ? m.group(1) : "";
@@ -117,20 +123,21 @@ public final class FakeOpenAiServer extends Handler.Abstract {
                         .getBytes(StandardCharsets.UTF_8)));
             }
             Content.Sink.write(response, true, ByteBuffer.wrap("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8)));
-            served(marker, pid);
+            served(marker, pid, arrived);
             return;
         }
         sleep(replyMillis);
         respond(response, 200, "application/json", "{\"id\":\"chatcmpl-" + n + "\",\"object\":\"chat.completion\",\"marker\":\"" + marker
                 + "\",\"pid\":" + pid + ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"answer to "
                 + marker + "\"},\"finish_reason\":\"stop\"}]}");
-        served(marker, pid);
+        served(marker, pid, arrived);
     }
 
-    private void served(String marker, long pid) throws IOException {
+    private void served(String marker, long pid, java.time.Instant arrived) throws IOException {
         if (served == null) return;
+        String line = marker + " " + pid + (stamp ? " " + (arrived.getEpochSecond() * 1_000_000 + arrived.getNano() / 1000) : "") + "\n";
         synchronized (this) {
-            Files.writeString(served, marker + " " + pid + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(served, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }
 
