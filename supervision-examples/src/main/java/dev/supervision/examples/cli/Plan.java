@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param children     the root's children, started in order
  * @param processes    the specs of the process children (nested ones too) by path: the child's id, under a nested
  *                     supervisor its name first ({@code trainers/trainer})
+ * @param proxies      the replaying proxies in front of top-level children, started before the tree
  * @param startRetries how many failed first starts are retried (each after {@code startBackoff});
  *                     every one of them is taken off the root's intensity
  * @param startBackoff the delay before such a retry
@@ -32,11 +33,12 @@ import java.util.Optional;
  * @param oneCommand   one wrapped command (not a tree file): when it fails for good (a fatal exit, a start that
  *                     no retry can fix), nothing is left to supervise and the CLI exits
  */
-record Plan(SupervisorSpec root, List<ChildSpec> children, Map<String, ProcessSpec> processes, int startRetries,
-            Backoff startBackoff, Optional<String> runOnce, boolean oneCommand) {
+record Plan(SupervisorSpec root, List<ChildSpec> children, Map<String, ProcessSpec> processes, List<ProxyPlan> proxies,
+            int startRetries, Backoff startBackoff, Optional<String> runOnce, boolean oneCommand) {
     Plan {
         children = List.copyOf(children);
         processes = Map.copyOf(processes);
+        proxies = List.copyOf(proxies);
     }
 
     /**
@@ -71,7 +73,7 @@ record Plan(SupervisorSpec root, List<ChildSpec> children, Map<String, ProcessSp
                 .autoShutdown(w.autoRecovery() ? AutoShutdown.NEVER : AutoShutdown.ANY_SIGNIFICANT)
                 .shutdownHook(false)
                 .build();
-        return new Plan(root, List.of(child), Map.of(child.id(), spec), w.autoRecovery() ? w.maxStartRetries() : 0,
+        return new Plan(root, List.of(child), Map.of(child.id(), spec), List.of(), w.autoRecovery() ? w.maxStartRetries() : 0,
                 w.backoff(), w.autoRecovery() ? Optional.empty() : Optional.of(child.id()), true);
     }
 

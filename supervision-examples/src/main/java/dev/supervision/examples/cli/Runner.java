@@ -7,6 +7,9 @@ import dev.supervision.Shutdown;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.journal.Journal;
+import dev.supervision.journal.JournalException;
+import dev.supervision.journal.proxy.ReplayingProxy;
 import dev.supervision.process.CannotExecute;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessEvent;
@@ -17,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,6 +53,7 @@ final class Runner {
     private volatile boolean running;
     private volatile int decided = -1;
     private volatile StatusServer status;
+    private final List<RunningProxy> proxies = new CopyOnWriteArrayList<>();
 
     Runner(Plan plan) { this.plan = plan; }
 
@@ -58,9 +63,32 @@ final class Runner {
     /** True once a stop was requested (the status endpoint then reports not alive). */
     boolean stopping() { return stopRequested.getCount() == 0; }
 
-    /** Registers the shutdown hook, then starts the status endpoint (when asked) and the tree. */
+    /** The proxies started, with their journals, by {@link #install}. */
+    List<RunningProxy> proxies() { return proxies; }
+
+    /** A replaying proxy the tree file asked for, running. */
+    record RunningProxy(String child, Journal journal, ReplayingProxy proxy) {}
+
+    /**
+     * Registers the shutdown hook, then starts the proxies (their journals opened: one that cannot be is a
+     * configuration error) and the status endpoint (when asked).
+     *
+     * @throws JournalException naming the file if a proxy's journal cannot be opened
+     * @throws IllegalStateException naming the address if a proxy cannot listen
+     */
     void install(CommandLine.Common common) throws IOException {
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "supervise-shutdown"));
+        for (ProxyPlan p : plan.proxies()) {
+            Journal journal = Journal.sqlite(p.journal());
+            try {
+                ReplayingProxy proxy = ReplayingProxy.start(journal, p.spec());
+                proxies.add(new RunningProxy(p.child(), journal, proxy));
+                LOG.info("proxy for '{}' on {} (journal {})", p.child(), proxy.uri(), p.journal().file());
+            } catch (RuntimeException e) {
+                journal.close();
+                throw e;
+            }
+        }
         if (common.statusPort().isPresent()) {
             status = StatusServer.start(this, common.stateDir(), plan.root().name(), common.statusPort().getAsInt());
             LOG.info("status endpoint on http://127.0.0.1:{}/ (token in {})", status.port(), status.tokenFile());
@@ -72,10 +100,11 @@ final class Runner {
         int failures = 0;
         Supervisor sup;
         while (true) {
-            SupervisorSpec spec = plan.root().toBuilder()
+            SupervisorSpec.Builder builder = plan.root().toBuilder()
                     .intensity(plan.root().intensity() - failures, plan.root().period())
-                    .listener(this::onEvent)
-                    .build();
+                    .listener(this::onEvent);
+            for (RunningProxy p : proxies) builder.listener(p.proxy().listener());
+            SupervisorSpec spec = builder.build();
             sup = Supervisor.start(spec);
             current.set(sup);
             if (stopping()) return ExitCodes.OK;              // the hook stops it
@@ -270,6 +299,10 @@ final class Runner {
             }
         }
         sweep();
+        for (RunningProxy p : proxies) {                          // after the tree: what is unfinished stays journaled
+            p.proxy().close();
+            p.journal().close();
+        }
         StatusServer s = status;
         if (s != null) s.close();
         int code = decided;

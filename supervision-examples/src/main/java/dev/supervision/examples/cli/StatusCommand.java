@@ -58,6 +58,19 @@ final class StatusCommand {
         }
         Map<?, ?> tree = (Map<?, ?>) new Load(LoadSettings.builder().build()).loadFromString(response.body());
         out.print(render(tree));
+        HttpResponse<String> proxies;
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            proxies = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/proxies"))
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        }
+        if (proxies.statusCode() == 200) {
+            for (Object o : (List<?>) new Load(LoadSettings.builder().build()).loadFromString(proxies.body())) {
+                Map<?, ?> p = (Map<?, ?>) o;
+                out.println("proxy for " + p.get("child") + " on " + p.get("uri") + ": " + p.get("pending") + " pending, " + p.get("inFlight")
+                        + " in flight, " + p.get("deadLettered") + " dead-lettered, " + p.get("completed") + " completed, "
+                        + p.get("failed") + " failed (kept for the retention)");
+            }
+        }
         return OK;
     }
 

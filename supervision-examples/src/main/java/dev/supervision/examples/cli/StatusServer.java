@@ -57,6 +57,7 @@ final class StatusServer implements AutoCloseable {
         server.createContext("/status", s::status);
         server.createContext("/livez", s::livez);
         server.createContext("/readyz", s::readyz);
+        server.createContext("/proxies", s::proxies);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
         try {
@@ -94,16 +95,39 @@ final class StatusServer implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private void status(HttpExchange ex) throws IOException {
-        if (!get(ex)) return;
+    /** Whether the request carries the token; answers 401 when not. */
+    private boolean authorized(HttpExchange ex) throws IOException {
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         byte[] given = auth != null && auth.startsWith("Bearer ")
                 ? auth.substring("Bearer ".length()).trim().getBytes(StandardCharsets.US_ASCII) : new byte[0];
         if (!MessageDigest.isEqual(given, token)) {
             ex.getResponseHeaders().add("WWW-Authenticate", "Bearer");
             send(ex, 401, "{\"error\":\"missing or wrong bearer token (see " + TOKEN_FILE + ")\"}");
-            return;
+            return false;
         }
+        return true;
+    }
+
+    /**
+     * The replaying proxies: {@code [{"child", "uri", "pending", "inFlight", "completed", "failed", "deadLettered"}]}
+     * (the journal's counts).
+     */
+    private void proxies(HttpExchange ex) throws IOException {
+        if (!get(ex) || !authorized(ex)) return;
+        StringBuilder sb = new StringBuilder("[");
+        for (Runner.RunningProxy p : runner.proxies()) {
+            if (sb.length() > 1) sb.append(',');
+            var c = p.journal().counts();
+            sb.append("{\"child\":\"").append(p.child()).append("\",\"uri\":\"").append(p.proxy().uri())
+              .append("\",\"pending\":").append(c.pending()).append(",\"inFlight\":").append(c.inFlight())
+              .append(",\"completed\":").append(c.completed()).append(",\"failed\":").append(c.failed())
+              .append(",\"deadLettered\":").append(c.deadLettered()).append('}');
+        }
+        send(ex, 200, sb.append(']').toString());
+    }
+
+    private void status(HttpExchange ex) throws IOException {
+        if (!get(ex) || !authorized(ex)) return;
         TreeSnapshot snapshot = snapshot();
         if (snapshot == null) send(ex, 503, "{\"error\":\"no supervisor is running\"}");
         else send(ex, 200, snapshot.toJson());

@@ -1,5 +1,6 @@
 package dev.supervision.examples.cli;
 
+import dev.supervision.journal.JournalException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -56,6 +57,9 @@ public final class Supervise {
             err.println("supervise: cannot start the status endpoint on 127.0.0.1:" + cl.common().statusPort().orElse(0)
                     + " (--status-port): " + e.getMessage());
             runner.exit(ExitCodes.USAGE);
+        } catch (JournalException | IllegalStateException e) {
+            err.println("supervise: " + e.getMessage());                 // a proxy's journal or address
+            runner.exit(ExitCodes.CONFIG);
         }
         int code;
         try {

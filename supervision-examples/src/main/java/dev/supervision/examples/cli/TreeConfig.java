@@ -7,8 +7,11 @@ import dev.supervision.GiveUp;
 import dev.supervision.Restart;
 import dev.supervision.Strategy;
 import dev.supervision.SupervisorSpec;
+import dev.supervision.journal.JournalSpec;
+import dev.supervision.journal.proxy.ProxySpec;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.StopSignal;
+import dev.supervision.process.crash.InFlightRequests;
 import dev.supervision.process.crash.RestartAdvisor;
 import dev.supervision.process.crash.SignatureLibrary;
 import dev.supervision.process.guard.GuardSpec;
@@ -53,12 +56,17 @@ final class TreeConfig {
         "readiness", "liveness", "startSeconds", "startTimeout", "stopSignal", "stopTimeout", "backoff", "restart",
         "significant", "normalExitCodes", "restartNowCodes", "fatalExitCodes", "silenceTimeout", "heartbeat",
         "maxAge", "output", "stateDirectory", "guards", "hostMemoryFloor", "preflight", "advisor", "signatures",
-        "crashHistory");
+        "crashHistory", "proxy");
 
     private final Path stateDir;
+    private final String treeName;
     private final Map<String, ProcessSpec> processes = new LinkedHashMap<>();
+    private final List<ProxyPlan> proxies = new ArrayList<>();
 
-    private TreeConfig(Path stateDir) { this.stateDir = stateDir; }
+    private TreeConfig(Path stateDir, String treeName) {
+        this.stateDir = stateDir;
+        this.treeName = treeName;
+    }
 
     /**
      * Reads {@code file}.
@@ -96,13 +104,13 @@ final class TreeConfig {
         }
         String name = treeName.orElseGet(() -> root.string("name").orElse("supervise"));
         Values.name(treeName.isPresent() ? "--tree" : root.at("name"), name);
-        TreeConfig config = new TreeConfig(stateDir);
+        TreeConfig config = new TreeConfig(stateDir, name);
         SupervisorSpec.Builder b = config.supervisor(root, name);
         List<ChildSpec> children = config.children(root, "");
         SupervisorSpec spec = build("", () -> b.shutdownHook(false).build());
         children.forEach(b::child);
         build("", b::build);                   // what the root checks of its children (ids, significance)
-        return new Plan(spec, children, config.processes, 0, Backoff.none(), Optional.empty(), false);
+        return new Plan(spec, children, config.processes, config.proxies, 0, Backoff.none(), Optional.empty(), false);
     }
 
     /** The supervisor's own settings (not its children) on a builder. */
@@ -228,9 +236,51 @@ final class TreeConfig {
         if (n.has("backoff")) p.backoff(backoff(n));
         n.choice("restart", Restart.class).ifPresent(p::restart);
         n.bool("significant").ifPresent(p::significant);
+        Optional<ConfigNode> proxyNode = n.node("proxy");
+        if (proxyNode.isPresent()) {
+            if (!prefix.isEmpty()) throw new ConfigException(proxyNode.get().path() + ": a proxy fronts a child of the top-level tree only");
+            InFlightRequests inFlight = new InFlightRequests();
+            p.inFlightRequests(inFlight);
+            Path state = n.string("stateDirectory").map(Path::of).orElse(stateDir);
+            proxies.add(proxy(proxyNode.get(), id, inFlight, state));
+        }
         ProcessSpec spec = build(n.path(), p::build);
         processes.put(prefix + id, spec);
         return build(n.path(), spec::childSpec);
+    }
+
+    /**
+     * {@code proxy: {listen: "127.0.0.1:8080", upstream: "http://127.0.0.1:8000", journal: PATH, retention: 24h,
+     * maxHeld: 1000, holdDeadline: 2m, retryAfter: 5s, maxAttempts: 5, maxConcurrent: 64, maxBodySize: 16MiB,
+     * attemptTimeout: 10m}}: a replaying proxy in front of child {@code id}.
+     */
+    private ProxyPlan proxy(ConfigNode x, String id, InFlightRequests inFlight, Path state) {
+        x.allow("listen", "upstream", "journal", "retention", "maxHeld", "holdDeadline", "retryAfter", "maxAttempts", "maxConcurrent",
+                "maxBodySize", "attemptTimeout");
+        String upstream = x.requiredString("upstream");
+        URI uri;
+        try {
+            uri = new URI(upstream);
+        } catch (URISyntaxException e) {
+            throw new ConfigException(x.at("upstream") + ": expected http://host:port, was '" + upstream + "'");
+        }
+        ProxySpec.Builder b = ProxySpec.builder(uri).upstreamChild(id).inFlightRequests(inFlight);
+        String listen = x.string("listen").orElse("127.0.0.1:0");
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) throw new ConfigException(x.at("listen") + ": expected host:port, e.g. 0.0.0.0:8080, was '" + listen + "'");
+        b.listen(listen.substring(0, colon), Values.integer(x.at("listen"), listen.substring(colon + 1), 0, 65535));
+        x.integer("maxHeld", 1, 1_000_000).ifPresent(b::maxHeld);
+        x.positiveDuration("holdDeadline").ifPresent(b::holdDeadline);
+        x.positiveDuration("retryAfter").ifPresent(b::retryAfter);
+        x.integer("maxAttempts", 1, 100).ifPresent(b::maxAttempts);
+        x.integer("maxConcurrent", 1, 100_000).ifPresent(b::maxConcurrent);
+        x.string("maxBodySize").ifPresent(v -> b.maxBodyBytes(Values.bytes(x.at("maxBodySize"), v)));
+        x.positiveDuration("attemptTimeout").ifPresent(b::attemptTimeout);
+        ProxySpec spec = build(x.path(), b::build);
+        Path journal = x.string("journal").map(Path::of).orElse(state.resolve(treeName).resolve("journal-" + id + ".db"));
+        JournalSpec.Builder j = JournalSpec.builder(journal);
+        x.positiveDuration("retention").ifPresent(j::retention);
+        return new ProxyPlan(id, spec, build(x.path(), j::build));
     }
 
     private static GuardSpec guards(ConfigNode g) {

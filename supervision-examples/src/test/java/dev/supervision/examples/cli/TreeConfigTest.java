@@ -308,6 +308,28 @@ class TreeConfigTest {
                         assertThat(spec(plan, "b").signatures()).isSameAs(SignatureLibrary.builtIn());
                     }),
             process("crashHistory", "crashHistory: false", s -> assertThat(s.crashHistory()).isFalse()),
+            process("proxy", "", withA("proxy: {upstream: 'http://127.0.0.1:8000', listen: '0.0.0.0:8080', journal: /var/j.db,"
+                    + " retention: 2h, maxHeld: 7, holdDeadline: 30s, retryAfter: 9s, maxAttempts: 3, maxConcurrent: 4,"
+                    + " maxBodySize: 1MiB, attemptTimeout: 1m}"), (plan, dir) -> {
+                        assertThat(plan.proxies()).singleElement().satisfies(p -> {
+                            assertThat(p.child()).isEqualTo("a");
+                            assertThat(p.spec().upstream()).isEqualTo(java.net.URI.create("http://127.0.0.1:8000"));
+                            assertThat(p.spec().upstreamChild()).contains("a");
+                            assertThat(p.spec().listenHost()).isEqualTo("0.0.0.0");
+                            assertThat(p.spec().listenPort()).isEqualTo(8080);
+                            assertThat(p.spec().maxHeld()).isEqualTo(7);
+                            assertThat(p.spec().holdDeadline()).isEqualTo(Duration.ofSeconds(30));
+                            assertThat(p.spec().retryAfter()).isEqualTo(Duration.ofSeconds(9));
+                            assertThat(p.spec().maxAttempts()).isEqualTo(3);
+                            assertThat(p.spec().maxConcurrent()).isEqualTo(4);
+                            assertThat(p.spec().maxBodyBytes()).isEqualTo(MIB);
+                            assertThat(p.spec().attemptTimeout()).isEqualTo(Duration.ofMinutes(1));
+                            assertThat(p.journal().file()).isEqualTo(Path.of("/var/j.db"));
+                            assertThat(p.journal().retention()).isEqualTo(Duration.ofHours(2));
+                            // The server's crash reports list the requests the proxy had in flight.
+                            assertThat(spec(plan, "a").inFlightRequests()).isEqualTo(p.spec().inFlightRequests());
+                        });
+                    }),
 
             probe("http", "readiness: {http: 'https://example.com:8443/ready'}", s -> assertThat(s.readiness())
                     .hasValueSatisfying(p -> assertHttp(p, "https://example.com:8443/ready", Optional.empty()))),

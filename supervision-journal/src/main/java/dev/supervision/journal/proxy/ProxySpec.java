@@ -1,5 +1,6 @@
 package dev.supervision.journal.proxy;
 
+import dev.supervision.process.crash.InFlightRequests;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,10 +26,13 @@ import java.util.Optional;
  * @param maxConcurrent  the most requests upstream at once (one at a time while a crash is being attributed)
  * @param maxBodyBytes   the largest request body accepted (413 beyond it)
  * @param attemptTimeout the longest one attempt may take, response included
+ * @param inFlightRequests where the proxy records the requests being sent (give the same to the server's
+ *                       {@code ProcessSpec.Builder.inFlightRequests} when the spec is built before the proxy starts);
+ *                       empty: the proxy keeps its own, {@link ReplayingProxy#inFlightRequests()}
  */
 public record ProxySpec(URI upstream, Optional<String> upstreamChild, String listenHost, int listenPort, int maxHeld,
                         Duration holdDeadline, Duration retryAfter, int maxAttempts, int maxConcurrent, long maxBodyBytes,
-                        Duration attemptTimeout) {
+                        Duration attemptTimeout, Optional<InFlightRequests> inFlightRequests) {
 
     /** @throws IllegalArgumentException naming the setting and the value if one is out of range */
     public ProxySpec {
@@ -46,6 +50,7 @@ public record ProxySpec(URI upstream, Optional<String> upstreamChild, String lis
         if (maxConcurrent < 1) throw new IllegalArgumentException("maxConcurrent: expected >= 1, was " + maxConcurrent);
         if (maxBodyBytes < 1) throw new IllegalArgumentException("maxBodyBytes: expected >= 1, was " + maxBodyBytes);
         positive("attemptTimeout", attemptTimeout);
+        Objects.requireNonNull(inFlightRequests, "inFlightRequests");
     }
 
     private static void positive(String name, Duration d) {
@@ -70,6 +75,7 @@ public record ProxySpec(URI upstream, Optional<String> upstreamChild, String lis
         private int maxConcurrent = 64;
         private long maxBodyBytes = 16L << 20;
         private Duration attemptTimeout = Duration.ofMinutes(10);
+        private InFlightRequests inFlightRequests;
 
         private Builder(URI upstream) {
             this.upstream = upstream;
@@ -94,10 +100,13 @@ public record ProxySpec(URI upstream, Optional<String> upstreamChild, String lis
 
         public Builder attemptTimeout(Duration attemptTimeout) { this.attemptTimeout = attemptTimeout; return this; }
 
+        /** Where the requests being sent are recorded, for the server's crash reports; default: the proxy's own. */
+        public Builder inFlightRequests(InFlightRequests inFlightRequests) { this.inFlightRequests = inFlightRequests; return this; }
+
         /** @throws IllegalArgumentException naming the setting and the value if one is out of range */
         public ProxySpec build() {
             return new ProxySpec(upstream, Optional.ofNullable(upstreamChild), listenHost, listenPort, maxHeld, holdDeadline, retryAfter,
-                    maxAttempts, maxConcurrent, maxBodyBytes, attemptTimeout);
+                    maxAttempts, maxConcurrent, maxBodyBytes, attemptTimeout, Optional.ofNullable(inFlightRequests));
         }
     }
 }

@@ -3,12 +3,15 @@ package dev.supervision.journal.proxy;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.journal.Journal;
 import dev.supervision.journal.JournalCounts;
+import dev.supervision.journal.NewRequest;
+import dev.supervision.journal.StoredResponse;
 import dev.supervision.journal.internal.proxy.ClientHandler;
 import dev.supervision.journal.internal.proxy.Dispatcher;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.crash.InFlightRequests;
 import java.net.URI;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -103,6 +106,20 @@ public final class ReplayingProxy implements AutoCloseable {
      */
     public InFlightRequests inFlightRequests() {
         return dispatcher.inFlightRequests();
+    }
+
+    /**
+     * Sends a request from Java, through the same journal and the same replay as the HTTP clients' (no HTTP hop to
+     * the proxy): committed before it is sent, held while the server is not ready, replayed after a crash. A request
+     * whose idempotency key is already journaled gets the stored answer (or waits for the one still running). A
+     * streamed answer is returned whole, once complete. Safe to call from any thread; it does not block.
+     *
+     * @return completes with the answer (a 4xx or 5xx answer included), or exceptionally with
+     *         {@link ProxyRefusal} naming the status and the reason when the proxy refused it (held past the hold
+     *         deadline, dead-lettered, a key reused for another payload, the journal failing)
+     */
+    public CompletableFuture<StoredResponse> send(NewRequest request) {
+        return dispatcher.call(request);
     }
 
     /** The port it listens on. */

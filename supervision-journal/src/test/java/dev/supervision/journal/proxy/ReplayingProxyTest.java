@@ -207,6 +207,28 @@ class ReplayingProxyTest {
         }
     }
 
+    /** A Java caller sends through the same journal and replay: its request survives a kill -9 of the server. */
+    @Test
+    void aJavaCallerGoesThroughTheSameJournalAndReplay() throws Exception {
+        try (ProxyFixture f = new ProxyFixture(dir, "java-client", b -> b, "--reply-millis", "600")) {
+            awaitReady(f);
+            dev.supervision.journal.NewRequest request = new dev.supervision.journal.NewRequest(java.util.Optional.of("java-1"), "POST",
+                    "/v1/chat/completions", List.of(new dev.supervision.journal.Header("Content-Type", "application/json")),
+                    ProxyFixture.chat("java-1", false, "from java").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            CompletableFuture<dev.supervision.journal.StoredResponse> answer = f.proxy.send(request);
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.journal.counts().inFlight() == 1);
+            ProcessHandle.of(f.serverPid()).orElseThrow().destroyForcibly();
+            dev.supervision.journal.StoredResponse r = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("\"marker\":\"java-1\"");
+            assertThat(f.serverStarts()).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> f.journal.counts().completed() == 1);
+            // The same key again: the stored answer, byte for byte, and nothing sent.
+            assertThat(f.proxy.send(request).get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(r);
+            assertThat(f.journal.byIdempotencyKey("java-1").orElseThrow().attempts()).isEqualTo(2);
+        }
+    }
+
     private static void awaitReady(ProxyFixture f) {
         await().atMost(Duration.ofSeconds(30)).until(() -> f.events.stream().anyMatch(e -> e.toString().contains("Ready")));
     }

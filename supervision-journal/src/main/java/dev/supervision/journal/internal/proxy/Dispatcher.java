@@ -1,10 +1,13 @@
 package dev.supervision.journal.internal.proxy;
 
+import dev.supervision.journal.Admission;
 import dev.supervision.journal.Header;
 import dev.supervision.journal.Journal;
 import dev.supervision.journal.JournaledRequest;
+import dev.supervision.journal.NewRequest;
 import dev.supervision.journal.RequestState;
 import dev.supervision.journal.StoredResponse;
+import dev.supervision.journal.proxy.ProxyRefusal;
 import dev.supervision.journal.proxy.ProxySpec;
 import dev.supervision.process.crash.CrashReport;
 import dev.supervision.process.crash.InFlightRequests;
@@ -22,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -68,7 +72,7 @@ public final class Dispatcher implements AutoCloseable {
 
     private final Journal journal;
     private final ProxySpec spec;
-    private final InFlightRequests tracked = new InFlightRequests();
+    private final InFlightRequests tracked;
     private final String child;
     private final HttpClient http;
     private final ScheduledExecutorService timer;
@@ -91,6 +95,7 @@ public final class Dispatcher implements AutoCloseable {
         this.journal = journal;
         this.spec = spec;
         this.child = spec.upstreamChild().orElse("upstream");
+        this.tracked = spec.inFlightRequests().orElseGet(InFlightRequests::new);
         this.http = new HttpClient();
         http.setConnectTimeout(5000);
         http.setMaxConnectionsPerDestination(Math.max(64, 2 * spec.maxConcurrent()));
@@ -136,6 +141,64 @@ public final class Dispatcher implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A request from Java (see {@code ReplayingProxy.send}): admitted, queued, answered whole. */
+    public CompletableFuture<StoredResponse> call(NewRequest request) {
+        CompletableFuture<StoredResponse> answer = new CompletableFuture<>();
+        if (!hasRoom()) {
+            answer.completeExceptionally(new ProxyRefusal(503, "the proxy holds " + spec.maxHeld() + " requests already; not accepted"));
+            return answer;
+        }
+        journal.admit(request).whenComplete((admission, x) -> {
+            if (x != null) {
+                answer.completeExceptionally(new ProxyRefusal(503, "not accepted: the journal could not store the request ("
+                        + (x instanceof CompletionException c && c.getCause() != null ? c.getCause().getMessage() : x.getMessage()) + ")"));
+                return;
+            }
+            Thread.ofVirtual().name("supervision-proxy-call").start(() -> answer(admission, answer));
+        });
+        return answer;
+    }
+
+    private void answer(Admission admission, CompletableFuture<StoredResponse> answer) {
+        String id = admission.entry().id();
+        if (admission instanceof Admission.KeyReused) {
+            answer.completeExceptionally(new ProxyRefusal(422, "Idempotency-Key " + admission.entry().request().idempotencyKey().orElse("")
+                    + " was used for another request"));
+            return;
+        }
+        Waiter w = register(id, false);
+        JournaledRequest now = journal.get(id).orElse(admission.entry());
+        if (admission instanceof Admission.Admitted) {
+            enqueue(id);
+        } else if (!now.state().unfinished()) {
+            unregister(id, w);
+            if (now.response().isPresent()) answer.complete(now.response().get());
+            else answer.completeExceptionally(new ProxyRefusal(502, now.state() + ": " + now.lastError().orElse("no reason recorded")));
+            return;
+        }
+        try {
+            while (true) {
+                Waiter.Signal s = w.next(1000);
+                switch (s) {
+                    case null -> { }
+                    case Waiter.Whole whole -> {
+                        answer.complete(whole.response());
+                        return;
+                    }
+                    case Waiter.Refused r -> {
+                        answer.completeExceptionally(new ProxyRefusal(r.status(), r.message()));
+                        return;
+                    }
+                    default -> { }                                // a secondary waiter is told only the whole answer
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unregister(id, w);
+            answer.completeExceptionally(e);
         }
     }
 
