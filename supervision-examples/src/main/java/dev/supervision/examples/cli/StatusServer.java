@@ -6,6 +6,8 @@ import dev.supervision.ChildInfo;
 import dev.supervision.ChildState;
 import dev.supervision.Supervisor;
 import dev.supervision.TreeSnapshot;
+import dev.supervision.internal.Json;
+import dev.supervision.journal.JournaledRequest;
 import dev.supervision.process.ProcessDetails;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,9 +20,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The status endpoint, on 127.0.0.1 only: {@code GET /status} (with {@code Authorization: Bearer
@@ -33,6 +42,7 @@ final class StatusServer implements AutoCloseable {
     static final String PORT_FILE = "status.port";
     static final String TOKEN_FILE = "status.token";
     private static final long QUERY_TIMEOUT_MS = 1_000;
+    private static final Logger LOG = LoggerFactory.getLogger("supervise");
 
     private final Runner runner;
     private final HttpServer server;
@@ -109,21 +119,71 @@ final class StatusServer implements AutoCloseable {
     }
 
     /**
-     * The replaying proxies: {@code [{"child", "uri", "pending", "inFlight", "completed", "failed", "deadLettered"}]}
-     * (the journal's counts).
+     * The replaying proxies. {@code GET /proxies}: {@code [{"child", "uri", "pending", "inFlight", "completed",
+     * "failed", "deadLettered"}]} (the journals' counts). {@code GET /proxies/CHILD/dead-letters}: that proxy's dead
+     * letters, oldest first, {@code [{"id", "idempotencyKey", "method", "path", "attempts", "admitted", "deadLettered",
+     * "reason"}]}. {@code POST /proxies/CHILD/dead-letters/ID/replay}: the operator's replay (202, the request pending
+     * again; 404 for an unknown child or id; 409 for a request that is not dead-lettered or failed).
      */
     private void proxies(HttpExchange ex) throws IOException {
-        if (!get(ex) || !authorized(ex)) return;
-        StringBuilder sb = new StringBuilder("[");
-        for (Runner.RunningProxy p : runner.proxies()) {
-            if (sb.length() > 1) sb.append(',');
-            var c = p.journal().counts();
-            sb.append("{\"child\":\"").append(p.child()).append("\",\"uri\":\"").append(p.proxy().uri())
-              .append("\",\"pending\":").append(c.pending()).append(",\"inFlight\":").append(c.inFlight())
-              .append(",\"completed\":").append(c.completed()).append(",\"failed\":").append(c.failed())
-              .append(",\"deadLettered\":").append(c.deadLettered()).append('}');
+        String[] parts = ex.getRequestURI().getPath().split("/");       // "", "proxies", child, "dead-letters", id, "replay"
+        if (parts.length <= 2) {
+            if (!get(ex) || !authorized(ex)) return;
+            List<Object> list = new ArrayList<>();
+            for (Runner.RunningProxy p : runner.proxies()) {
+                var c = p.journal().counts();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("child", p.child());
+                m.put("uri", p.proxy().uri().toString());
+                m.put("pending", c.pending());
+                m.put("inFlight", c.inFlight());
+                m.put("completed", c.completed());
+                m.put("failed", c.failed());
+                m.put("deadLettered", c.deadLettered());
+                list.add(m);
+            }
+            send(ex, 200, Json.write(list));
+            return;
         }
-        send(ex, 200, sb.append(']').toString());
+        boolean listing = parts.length == 4 && parts[3].equals("dead-letters");
+        boolean replay = parts.length == 6 && parts[3].equals("dead-letters") && parts[5].equals("replay");
+        if (!listing && !replay) {
+            send(ex, 404, Json.write(Map.of("error", "no such path: " + ex.getRequestURI().getPath())));
+            return;
+        }
+        if (listing ? !get(ex) : !post(ex)) return;
+        if (!authorized(ex)) return;
+        Runner.RunningProxy proxy = runner.proxies().stream().filter(p -> p.child().equals(parts[2])).findFirst().orElse(null);
+        if (proxy == null) {
+            send(ex, 404, Json.write(Map.of("error", "no proxy for a child '" + parts[2] + "'")));
+            return;
+        }
+        if (listing) {
+            List<Object> list = new ArrayList<>();
+            for (JournaledRequest e : proxy.proxy().deadLetters()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", e.id());
+                m.put("idempotencyKey", e.request().idempotencyKey().orElse(null));
+                m.put("method", e.request().method());
+                m.put("path", e.request().target());
+                m.put("attempts", e.attempts());
+                m.put("admitted", e.createdAt().toString());
+                m.put("deadLettered", e.updatedAt().toString());
+                m.put("reason", e.lastError().orElse(""));
+                list.add(m);
+            }
+            send(ex, 200, Json.write(list));
+            return;
+        }
+        try {
+            JournaledRequest e = proxy.proxy().replay(parts[4]);
+            LOG.info("proxy for '{}': dead letter {} replayed by an operator", proxy.child(), e.id());
+            send(ex, 202, Json.write(Map.of("id", e.id(), "state", e.state().toString())));
+        } catch (IllegalArgumentException e) {
+            send(ex, e.getMessage().startsWith("no request") ? 404 : 409, Json.write(Map.of("error", e.getMessage())));
+        } catch (CompletionException e) {
+            send(ex, 503, Json.write(Map.of("error", "the journal could not store the replay: " + e.getCause().getMessage())));
+        }
     }
 
     private void status(HttpExchange ex) throws IOException {
@@ -180,6 +240,13 @@ final class StatusServer implements AutoCloseable {
         if (ex.getRequestMethod().equals("GET")) return true;
         ex.getResponseHeaders().add("Allow", "GET");
         send(ex, 405, "{\"error\":\"only GET\"}");
+        return false;
+    }
+
+    private static boolean post(HttpExchange ex) throws IOException {
+        if (ex.getRequestMethod().equals("POST")) return true;
+        ex.getResponseHeaders().add("Allow", "POST");
+        send(ex, 405, "{\"error\":\"only POST\"}");
         return false;
     }
 

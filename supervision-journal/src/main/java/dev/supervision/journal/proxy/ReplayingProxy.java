@@ -3,6 +3,7 @@ package dev.supervision.journal.proxy;
 import dev.supervision.SupervisorEvent;
 import dev.supervision.journal.Journal;
 import dev.supervision.journal.JournalCounts;
+import dev.supervision.journal.JournaledRequest;
 import dev.supervision.journal.NewRequest;
 import dev.supervision.journal.StoredResponse;
 import dev.supervision.journal.internal.proxy.ClientHandler;
@@ -10,6 +11,7 @@ import dev.supervision.journal.internal.proxy.Dispatcher;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.crash.InFlightRequests;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -120,6 +122,26 @@ public final class ReplayingProxy implements AutoCloseable {
      */
     public CompletableFuture<StoredResponse> send(NewRequest request) {
         return dispatcher.call(request);
+    }
+
+    /** Its journal's dead letters, oldest first, each with its reason ({@link JournaledRequest#lastError()}). */
+    public List<JournaledRequest> deadLetters() {
+        return journal.deadLetters();
+    }
+
+    /**
+     * Replays a dead letter or a failed request, as an operator does once the cause is fixed: it is made pending again
+     * with its attempts cleared and sent after the requests already waiting; a client retrying with its idempotency key
+     * then gets the new answer. Blocks until the journal committed the change.
+     *
+     * @return the request, pending again
+     * @throws IllegalArgumentException naming the id if the journal has no such request, or it is not dead-lettered or
+     *                                  failed
+     * @throws java.util.concurrent.CompletionException wrapping a {@link dev.supervision.journal.JournalException} if
+     *                                  the journal could not commit the change (the request is left as it was)
+     */
+    public JournaledRequest replay(String id) {
+        return dispatcher.replay(id);
     }
 
     /** The port it listens on. */

@@ -25,9 +25,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * body asks {@code "stream":true}. Every answer names the request's {@code "marker"} value and this process's pid,
  * so a test can tell which request, and which incarnation, answered. On purpose, as real servers do under load:
  * a body holding {@code CRASH-NOW} kills the process (exit 134, as an abort) while it is being answered;
- * {@code CRASH-MID} does so after half of a stream's events were sent.
+ * {@code CRASH-MID} does so after half of a stream's events were sent. With {@code --crash-while FILE}, only while
+ * that file exists (deleting it is "the fix" an operator deploys before replaying the dead letters).
  *
- * <pre>FakeOpenAiServer --port P [--reply-millis 50] [--events 8] [--event-millis 20] [--load-millis 0] [--served FILE]</pre>
+ * <pre>FakeOpenAiServer --port P [--reply-millis 50] [--events 8] [--event-millis 20] [--load-millis 0] [--served FILE]
+ *                  [--crash-while FILE]</pre>
  * {@code --served} appends "marker pid" for every answer fully written; with {@code --stamp true}, "marker pid
  * micros-since-the-epoch-when-the-request-arrived".
  */
@@ -39,14 +41,16 @@ public final class FakeOpenAiServer extends Handler.Abstract {
     private final long eventMillis;
     private final Path served;
     private final boolean stamp;
+    private final Path crashWhile;
     private final AtomicInteger count = new AtomicInteger();
 
-    private FakeOpenAiServer(long replyMillis, int events, long eventMillis, Path served, boolean stamp) {
+    private FakeOpenAiServer(long replyMillis, int events, long eventMillis, Path served, boolean stamp, Path crashWhile) {
         this.replyMillis = replyMillis;
         this.events = events;
         this.eventMillis = eventMillis;
         this.served = served;
         this.stamp = stamp;
+        this.crashWhile = crashWhile;
     }
 
     public static void main(String[] args) throws Exception {
@@ -57,6 +61,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
         long loadMillis = 0;
         Path served = null;
         boolean stamp = false;
+        Path crashWhile = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
@@ -66,6 +71,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
                 case "--load-millis" -> loadMillis = Long.parseLong(args[i + 1]);
                 case "--served" -> served = Path.of(args[i + 1]);
                 case "--stamp" -> stamp = Boolean.parseBoolean(args[i + 1]);
+                case "--crash-while" -> crashWhile = Path.of(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -77,7 +83,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
         connector.setHost("127.0.0.1");
         connector.setPort(port);
         http.addConnector(connector);
-        http.setHandler(new FakeOpenAiServer(replyMillis, events, eventMillis, served, stamp));
+        http.setHandler(new FakeOpenAiServer(replyMillis, events, eventMillis, served, stamp, crashWhile));
         http.start();
         System.out.println("INFO:     Uvicorn running on http://127.0.0.1:" + connector.getLocalPort() + " (FAKE)");
         http.join();
@@ -104,7 +110,8 @@ public final class FakeOpenAiServer extends Handler.Abstract {
         String marker = m.find() ? m.group(1) : "";
         long pid = ProcessHandle.current().pid();
         int n = count.incrementAndGet();
-        if (body.contains("CRASH-NOW")) {
+        boolean crashes = crashWhile == null || Files.exists(crashWhile);
+        if (crashes && body.contains("CRASH-NOW")) {
             sleep(replyMillis / 2);
             System.err.println("terminate called without an active exception (FAKE crash on request " + marker + ")");
             Runtime.getRuntime().halt(134);
@@ -113,7 +120,7 @@ public final class FakeOpenAiServer extends Handler.Abstract {
             response.setStatus(200);
             response.getHeaders().put("Content-Type", "text/event-stream");
             for (int i = 0; i < events; i++) {
-                if (i == events / 2 && body.contains("CRASH-MID")) {
+                if (crashes && i == events / 2 && body.contains("CRASH-MID")) {
                     System.err.println("terminate called without an active exception (FAKE crash mid-stream on " + marker + ")");
                     Runtime.getRuntime().halt(134);
                 }

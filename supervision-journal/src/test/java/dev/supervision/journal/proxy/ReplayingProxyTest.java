@@ -1,20 +1,29 @@
 package dev.supervision.journal.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.supervision.journal.Header;
+import dev.supervision.journal.JournalCounts;
 import dev.supervision.journal.JournaledRequest;
+import dev.supervision.journal.NewRequest;
 import dev.supervision.journal.RequestState;
+import dev.supervision.journal.StoredResponse;
 import dev.supervision.journal.internal.proxy.ClientHandler;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -203,7 +212,7 @@ class ReplayingProxyTest {
             HttpResponse<String> key = f.send(f.post(ProxyFixture.chat("k", false, "x")).header("Idempotency-Key", "k".repeat(300)).build());
             assertThat(key.statusCode()).isEqualTo(400);
             assertThat(key.body()).contains("Idempotency-Key: expected 1 to 255 characters, was 300");
-            assertThat(f.journal.counts()).isEqualTo(new dev.supervision.journal.JournalCounts(0, 0, 0, 0, 0));
+            assertThat(f.journal.counts()).isEqualTo(new JournalCounts(0, 0, 0, 0, 0));
         }
     }
 
@@ -212,20 +221,47 @@ class ReplayingProxyTest {
     void aJavaCallerGoesThroughTheSameJournalAndReplay() throws Exception {
         try (ProxyFixture f = new ProxyFixture(dir, "java-client", b -> b, "--reply-millis", "600")) {
             awaitReady(f);
-            dev.supervision.journal.NewRequest request = new dev.supervision.journal.NewRequest(java.util.Optional.of("java-1"), "POST",
-                    "/v1/chat/completions", List.of(new dev.supervision.journal.Header("Content-Type", "application/json")),
-                    ProxyFixture.chat("java-1", false, "from java").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            CompletableFuture<dev.supervision.journal.StoredResponse> answer = f.proxy.send(request);
+            NewRequest request = new NewRequest(Optional.of("java-1"), "POST",
+                    "/v1/chat/completions", List.of(new Header("Content-Type", "application/json")),
+                    ProxyFixture.chat("java-1", false, "from java").getBytes(StandardCharsets.UTF_8));
+            CompletableFuture<StoredResponse> answer = f.proxy.send(request);
             await().atMost(Duration.ofSeconds(10)).until(() -> f.journal.counts().inFlight() == 1);
             ProcessHandle.of(f.serverPid()).orElseThrow().destroyForcibly();
-            dev.supervision.journal.StoredResponse r = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            StoredResponse r = answer.get(60, TimeUnit.SECONDS);
             assertThat(r.status()).isEqualTo(200);
-            assertThat(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("\"marker\":\"java-1\"");
+            assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("\"marker\":\"java-1\"");
             assertThat(f.serverStarts()).isEqualTo(2);
             await().atMost(Duration.ofSeconds(10)).until(() -> f.journal.counts().completed() == 1);
             // The same key again: the stored answer, byte for byte, and nothing sent.
-            assertThat(f.proxy.send(request).get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(r);
+            assertThat(f.proxy.send(request).get(10, TimeUnit.SECONDS)).isEqualTo(r);
             assertThat(f.journal.byIdempotencyKey("java-1").orElseThrow().attempts()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * An operator replays a dead letter once its cause is fixed: it is sent again with its attempts cleared, and the
+     * client retrying with its key gets the new answer. Only a dead letter or a failed request can be replayed.
+     */
+    @Test
+    void anOperatorReplaysADeadLetterOnceTheCauseIsFixed() throws Exception {
+        Path bug = Files.createFile(dir.resolve("the-bug"));
+        try (ProxyFixture f = new ProxyFixture(dir, "replay", b -> b, "--crash-while", bug.toString())) {
+            awaitReady(f);
+            HttpResponse<String> refused = f.send(f.post(ProxyFixture.chat("dl-1", false, "CRASH-NOW")).header("Idempotency-Key", "dl").build());
+            assertThat(refused.statusCode()).isEqualTo(502);
+            String id = refused.headers().firstValue(ClientHandler.REQUEST_ID).orElseThrow();
+            assertThat(f.proxy.deadLetters()).singleElement().satisfies(e -> assertThat(e.id()).isEqualTo(id));
+            Files.delete(bug);                                      // the fix
+            assertThat(f.proxy.replay(id).state()).isEqualTo(RequestState.PENDING);
+            await().atMost(Duration.ofSeconds(30)).until(() -> f.journal.get(id).orElseThrow().state() == RequestState.COMPLETED);
+            HttpResponse<String> retry = f.send(f.post(ProxyFixture.chat("dl-1", false, "CRASH-NOW")).header("Idempotency-Key", "dl").build());
+            assertThat(retry.statusCode()).isEqualTo(200);
+            assertThat(retry.body()).contains("answer to dl-1");
+            assertThat(f.proxy.deadLetters()).isEmpty();
+            assertThatThrownBy(() -> f.proxy.replay(id)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("request " + id + " is COMPLETED; only a dead-lettered or failed one can be replayed");
+            assertThatThrownBy(() -> f.proxy.replay("no-such-id")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("no request no-such-id in the journal");
         }
     }
 

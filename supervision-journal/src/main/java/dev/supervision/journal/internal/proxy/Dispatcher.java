@@ -242,6 +242,23 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * An operator's replay of a dead letter or a failed request: made PENDING again (its attempts cleared) and sent
+     * after the requests already waiting.
+     *
+     * @throws IllegalArgumentException naming the id if the journal has no such request, or it is not dead-lettered
+     *                                  or failed
+     */
+    public JournaledRequest replay(String id) {
+        JournaledRequest e = journal.get(id).orElseThrow(() -> new IllegalArgumentException("no request " + id + " in the journal"));
+        if (e.state() != RequestState.DEAD_LETTERED && e.state() != RequestState.FAILED) {
+            throw new IllegalArgumentException("request " + id + " is " + e.state() + "; only a dead-lettered or failed one can be replayed");
+        }
+        JournaledRequest revived = journal.revive(id).join();
+        enqueue(id);
+        return revived;
+    }
+
     /** A read ({@code GET}, {@code HEAD}) forwarded as it is while the server is ready; empty when it is not, or fails. */
     Optional<StoredResponse> forwardRead(String method, String target) {
         lock.lock();

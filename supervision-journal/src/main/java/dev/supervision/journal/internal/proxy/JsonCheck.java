@@ -1,9 +1,9 @@
 package dev.supervision.journal.internal.proxy;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
