@@ -175,7 +175,7 @@ class ProcessSettingsTest {
                 .readiness(Probe.command("/bin/bash", probe.toString())).probeTimeout(Duration.ofMillis(300)).build());
         await().atMost(WAIT).until(() -> notices("slow", ProcessEvent.ReadinessFailed.class).size() >= 2);
         List<ProcessEvent.ReadinessFailed> failed = notices("slow", ProcessEvent.ReadinessFailed.class).subList(0, 2);
-        assertThat(failed).extracting(ProcessEvent.ReadinessFailed::error).containsOnly("timed out after PT0.3S");
+        assertThat(failed).extracting(ProcessEvent.ReadinessFailed::error).containsOnly("timed out after 300 ms");
         assertThat(failed).extracting(ProcessEvent.ReadinessFailed::attempt).containsExactly(1, 2);
         List<Long> cut = Files.readAllLines(pids).stream().limit(2).map(Long::parseLong).toList();   // one pid per attempt
         assertThat(cut).hasSize(2);

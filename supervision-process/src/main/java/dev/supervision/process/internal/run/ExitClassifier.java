@@ -1,5 +1,6 @@
 package dev.supervision.process.internal.run;
 
+import dev.supervision.Human;
 import dev.supervision.ExitReason;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessSpec;
@@ -22,7 +23,7 @@ final class ExitClassifier {
                     "'" + name + "' " + status + " (a fatal exit code: not restarted)", Optional.of(status), pid, uptime, lastLines));
         }
         ProcessCrash.Kind kind = status.signal().isPresent() ? ProcessCrash.Kind.SIGNAL : ProcessCrash.Kind.EXIT_CODE;
-        String detail = "'" + name + "' " + status + " after " + uptime;
+        String detail = "'" + name + "' " + status + " after " + Human.duration(uptime);
         return new ExitReason.Failure(new ProcessCrash(kind, detail, Optional.of(status), pid, uptime, lastLines));
     }
 }

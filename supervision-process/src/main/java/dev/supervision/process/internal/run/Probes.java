@@ -1,5 +1,6 @@
 package dev.supervision.process.internal.run;
 
+import dev.supervision.Human;
 import dev.supervision.process.internal.ProcessTimers;
 import dev.supervision.process.probe.Probe;
 import java.io.IOException;
@@ -30,7 +31,7 @@ final class Probes {
      */
     static CompletableFuture<String> attempt(Probe probe, Duration timeout, Runnable threadEnded) {
         CompletableFuture<String> result = new CompletableFuture<>();
-        result.completeOnTimeout("timed out after " + timeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        result.completeOnTimeout("timed out after " + Human.duration(timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
         Thread.ofVirtual().name("supervision-probe").start(() -> {
             String outcome;
             try {
@@ -82,7 +83,7 @@ final class Probes {
                     }
                     yield h.bodyMatches().get().matcher(body).find() ? null : "body does not match /" + h.bodyMatches().get() + "/";
                 } catch (IOException e) {
-                    if (late.get()) yield "timed out after " + timeout;
+                    if (late.get()) yield "timed out after " + Human.duration(timeout);
                     throw e;
                 } finally {
                     deadline.cancel(false);
@@ -102,7 +103,7 @@ final class Probes {
                 try {
                     if (!p.waitFor(millis, TimeUnit.MILLISECONDS)) {
                         p.descendants().forEach(ProcessHandle::destroyForcibly);     // a script's children too
-                        yield "timed out after " + timeout;
+                        yield "timed out after " + Human.duration(timeout);
                     }
                     yield p.exitValue() == 0 ? null : "exit " + p.exitValue();
                 } finally {

@@ -1,0 +1,151 @@
+package dev.supervision.cli;
+
+import dev.supervision.Human;
+import dev.supervision.internal.Json;
+import dev.supervision.process.crash.CrashHistory;
+import dev.supervision.process.crash.CrashReport;
+import java.io.PrintWriter;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code supervise status}: asks each running tree's {@code /status} (or the one named) and prints one line per child
+ * (nested supervisors' children as {@code parent/child}): state, pid (also while starting), uptime, restarts, next
+ * restart and the last exit; a line per replaying proxy; with {@code --details}, each child's last crash report from
+ * the crash history; with {@code --json}, the documents as the endpoint gives them; with {@code --watch}, again every
+ * two seconds.
+ */
+@Command(name = "status", description = "The running tree(s): a line per child, a line per proxy.")
+final class StatusCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin Ctl.Target target = new Ctl.Target();
+    @Option(names = "--json", description = "the /status documents as JSON, one line per tree") boolean json;
+    @Option(names = "--details", description = "each child's last crash report in full, from the crash history") boolean details;
+    @Option(names = {"-w", "--watch"}, description = "print again every 2 seconds until interrupted") boolean watch;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        boolean tty = System.console() != null;
+        while (true) {
+            StringBuilder sb = new StringBuilder();
+            int code = print(sb, err);
+            if (watch && tty) out.print("\033[H\033[2J");
+            out.print(sb);
+            out.flush();
+            if (!watch) return code;
+            Thread.sleep(2_000);                                  // the watch interval: a terminal refresh, nothing awaited
+        }
+    }
+
+    private int print(StringBuilder out, PrintWriter err) throws InterruptedException {
+        Map<String, String> env = System.getenv();
+        List<String> names;
+        try {
+            names = target.candidates(env);
+        } catch (Ctl.Unreachable e) {
+            err.println("supervise status: " + e.getMessage());
+            return Ctl.FAILED;
+        }
+        int code = 0;
+        for (String name : names) {
+            try {
+                Ctl.Tree tree = Ctl.open(target.stateDir(env), name);
+                HttpResponse<String> r = Ctl.get(tree, "/status", Duration.ofSeconds(5));
+                if (r.statusCode() != 200) throw new Ctl.Unreachable("tree '" + name + "' answered " + r.statusCode() + ": " + Ctl.error(r));
+                if (json) {
+                    out.append(r.body()).append('\n');
+                    continue;
+                }
+                Map<?, ?> doc = (Map<?, ?>) Json.parse(r.body());
+                out.append(render(doc));
+                HttpResponse<String> proxies = Ctl.get(tree, "/proxies", Duration.ofSeconds(5));
+                if (proxies.statusCode() == 200) {
+                    for (Object o : (List<?>) Json.parse(proxies.body())) {
+                        Map<?, ?> p = (Map<?, ?>) o;
+                        out.append("proxy for ").append(p.get("child")).append(" on ").append(p.get("uri")).append(": ")
+                           .append(p.get("pending")).append(" pending, ").append(p.get("inFlight")).append(" in flight, ")
+                           .append(p.get("deadLettered")).append(" dead-lettered, ").append(p.get("completed")).append(" completed, ")
+                           .append(p.get("failed")).append(" failed (kept for the retention)\n");
+                    }
+                }
+                if (details) details(out, target.stateDir(env), name, doc, "");
+            } catch (Ctl.Unreachable e) {
+                err.println("supervise status: " + e.getMessage());
+                code = Ctl.FAILED;
+            }
+        }
+        return code;
+    }
+
+    /** Each process child's last crash report, from the tree's crash history. */
+    private static void details(StringBuilder out, Path stateDir, String tree, Map<?, ?> doc, String prefix) {
+        CrashHistory history = CrashHistory.open(stateDir, tree);
+        for (Object o : (List<?>) doc.get("children")) {
+            Map<?, ?> c = (Map<?, ?>) o;
+            if (c.get("subtree") instanceof Map<?, ?> sub) {
+                details(out, stateDir, tree, sub, prefix + c.get("name") + "/");
+                continue;
+            }
+            List<CrashReport> last = history.recent(String.valueOf(c.get("name")), 1);
+            out.append('\n').append(prefix).append(c.get("name")).append(": ")
+               .append(last.isEmpty() ? "no crash recorded in " + history.file() + "\n" : "last crash\n" + last.get(0) + "\n");
+        }
+    }
+
+    /** The table printed for a {@code /status} document. */
+    static String render(Map<?, ?> tree) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"CHILD", "STATE", "PID", "UPTIME", "RESTARTS", "NEXT RESTART", "LAST EXIT"});
+        rows(rows, tree, "");
+        int[] width = new int[6];
+        for (String[] r : rows) {
+            for (int i = 0; i < width.length; i++) width[i] = Math.max(width[i], r[i].length());
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("tree ").append(tree.get("name")).append(" [").append(tree.get("strategy"))
+          .append(Boolean.TRUE.equals(tree.get("running")) ? "" : ", terminated").append("]\n");
+        for (String[] r : rows) {
+            for (int i = 0; i < width.length; i++) sb.append(String.format("%-" + (width[i] + 2) + "s", r[i]));
+            sb.append(r[6]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** {@code 42s}, {@code 3m05s}, {@code 2h07m}, {@code 3d04h}. */
+    static String uptime(long seconds) {
+        if (seconds < 60) return seconds + "s";
+        if (seconds < 3600) return String.format("%dm%02ds", seconds / 60, seconds % 60);
+        if (seconds < 86400) return String.format("%dh%02dm", seconds / 3600, seconds % 3600 / 60);
+        return String.format("%dd%02dh", seconds / 86400, seconds % 86400 / 3600);
+    }
+
+    private static void rows(List<String[]> rows, Map<?, ?> tree, String prefix) {
+        for (Object o : (List<?>) tree.get("children")) {
+            Map<?, ?> c = (Map<?, ?>) o;
+            Map<?, ?> details = c.get("details") instanceof Map<?, ?> d ? d : Map.of();
+            Object uptime = details.get("uptimeMillis");
+            rows.add(new String[] {
+                prefix + c.get("name"),
+                String.valueOf(c.get("state")) + (Boolean.FALSE.equals(details.get("ready")) ? " (not ready)" : ""),
+                details.get("pid") == null ? "-" : String.valueOf(details.get("pid")),
+                uptime == null ? "-" : uptime(((Number) uptime).longValue() / 1000),
+                String.valueOf(c.get("restarts")),
+                c.get("nextRestartInMillis") instanceof Number n ? "in " + Human.duration(Duration.ofMillis(n.longValue())) : "-",
+                c.get("lastExit") == null ? "-" : String.valueOf(c.get("lastExit")),
+            });
+            if (c.get("subtree") instanceof Map<?, ?> sub) rows(rows, sub, prefix + c.get("name") + "/");
+        }
+    }
+}
