@@ -98,6 +98,7 @@ final class Runner {
      */
     void install(CommandLine.Common common) throws IOException {
         Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "supervise-shutdown"));
+        keepRunningOnHangUp();
         for (ProxyPlan p : plan.proxies()) {
             Journal journal = Journal.sqlite(p.journal());
             try {
@@ -129,6 +130,31 @@ final class Runner {
     private void startStatus(CommandLine.Common common, int port) throws IOException {
         status = StatusServer.start(this, common.stateDir(), plan.root().name(), port);
         LOG.info("status endpoint on http://127.0.0.1:{}/ (token in {})", status.port(), status.tokenFile());
+    }
+
+    /**
+     * SIGHUP would end the JVM as SIGTERM does (the JVM's default), silently stopping the tree when, say, the terminal
+     * that started it closes. Reloading the tree file on SIGHUP is not built: the signal is logged and the tree goes
+     * on. Through reflection: {@code sun.misc.Signal} (jdk.unsupported) draws a compiler warning when named.
+     */
+    private static void keepRunningOnHangUp() {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object hangUp = signal.getConstructor(String.class).newInstance("HUP");
+            Object onHangUp = java.lang.reflect.Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, (p, m, a) -> switch (m.getName()) {
+                case "handle" -> {
+                    LOG.warn("SIGHUP received: reloading the tree file is not supported; the tree goes on (SIGTERM or SIGINT stops it)");
+                    yield null;
+                }
+                case "hashCode" -> System.identityHashCode(p);
+                case "equals" -> p == a[0];
+                default -> "supervise's SIGHUP handler";
+            });
+            signal.getMethod("handle", signal, handler).invoke(null, hangUp, onHangUp);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("SIGHUP keeps its default (ends the tree): {}", e.toString());
+        }
     }
 
     /** Starts the tree and waits for its end; returns the exit status. */

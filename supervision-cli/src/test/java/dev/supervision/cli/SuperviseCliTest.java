@@ -276,6 +276,19 @@ class SuperviseCliTest {
         }
     }
 
+    /** SIGHUP (a closed terminal, an operator expecting a reload) is logged; the tree goes on until SIGTERM. */
+    @Test
+    void aHangUpSignalIsLoggedAndTheTreeGoesOn() throws Exception {
+        try (Cli cli = Cli.start(dir, Map.of(), "--", "sleep", "1000")) {
+            await().atMost(EXIT).until(() -> cli.stderr().contains("launched pid"));
+            assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(cli.process.pid())).start().waitFor()).isZero();
+            await().atMost(EXIT).until(() -> cli.stderr().contains("SIGHUP received: reloading the tree file is not supported; the tree goes on"));
+            assertThat(cli.process.isAlive()).isTrue();
+            cli.process.destroy();
+            assertThat(exitOf(cli)).as(cli.stderr()).isZero();
+        }
+    }
+
     @Test
     void launcherSaysHowToBuildWhenTheCliIsNotBuilt() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("clone/supervision-cli/bin"));
