@@ -29,7 +29,7 @@ record CommandLine(Mode mode, Common common, Optional<Wrap> wrap, Optional<Path>
     enum Mode { HELP, VERSION, WRAP, CONFIG }
 
     /** Options of every mode. {@code statusPort} is empty when the endpoint is off. */
-    record Common(String tree, Path stateDir, String logLevel, OptionalInt statusPort) {}
+    record Common(String tree, Path stateDir, String logLevel, CliLog.Format logFormat, OptionalInt statusPort) {}
 
     /** The wrapped command and how to supervise it. */
     record Wrap(List<String> command, boolean autoRecovery, int maxStartRetries, Duration retryWindow,
@@ -139,6 +139,7 @@ record CommandLine(Mode mode, Common common, Optional<Wrap> wrap, Optional<Path>
                 Values.name(s.get(Option.TREE).source(), s.get(Option.TREE).value()),
                 stateDir(s.get(Option.STATE_DIR)),
                 logLevel(s.get(Option.LOG_LEVEL)),
+                logFormat(s.get(Option.LOG_FORMAT)),
                 statusPort(s.get(Option.STATUS_PORT)));
         Optional<Wrap> wrap = mode == Mode.WRAP ? Optional.of(wrap(command, s)) : Optional.empty();
         Optional<Path> config = mode == Mode.CONFIG ? Optional.of(Path.of(s.get(Option.CONFIG).value())) : Optional.empty();
@@ -201,6 +202,14 @@ record CommandLine(Mode mode, Common common, Optional<Wrap> wrap, Optional<Path>
     }
 
     private static String logLevel(Setting s) { return logLevel(s.source(), s.value()); }
+
+    private static CliLog.Format logFormat(Setting s) {
+        return switch (s.value().trim().toLowerCase(Locale.ROOT)) {
+            case "plain" -> CliLog.Format.PLAIN;
+            case "json" -> CliLog.Format.JSON;
+            default -> throw new ConfigException(s.source() + ": expected plain or json, was '" + s.value() + "'");
+        };
+    }
 
     private static OptionalInt statusPort(Setting s) {
         if (s.value().equalsIgnoreCase("off")) return OptionalInt.empty();

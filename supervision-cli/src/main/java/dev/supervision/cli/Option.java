@@ -40,7 +40,9 @@ enum Option {
     STATUS_PORT("--status-port", null, "0", false, "PORT|off",
             "loopback port of the status endpoint (0: any free port, written to <state-dir>/<tree>/status.port)"),
     LOG_LEVEL("--log-level", "LOG_LEVEL", "info", false, "LEVEL",
-            "trace, debug, info, warn, error (critical = error) or off");
+            "trace, debug, info, warn, error (critical = error) or off"),
+    LOG_FORMAT("--log-format", null, "plain", false, "plain|json",
+            "plain: one sentence per line for people (colour on a terminal); json: one JSON object per line");
 
     final String flag;
     final String seedVariable;

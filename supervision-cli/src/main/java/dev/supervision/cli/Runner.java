@@ -3,6 +3,7 @@ package dev.supervision.cli;
 import dev.supervision.ChildSpec;
 import dev.supervision.ExitReason;
 import dev.supervision.FatalStartException;
+import dev.supervision.Human;
 import dev.supervision.Shutdown;
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorEvent;
@@ -13,7 +14,6 @@ import dev.supervision.journal.JournalException;
 import dev.supervision.journal.proxy.ReplayingProxy;
 import dev.supervision.process.CannotExecute;
 import dev.supervision.process.ProcessCrash;
-import dev.supervision.process.ProcessEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,10 +62,12 @@ final class Runner {
     private final List<RunningProxy> proxies = new CopyOnWriteArrayList<>();
     private final ChildLogs logs;
     private final Feed events = new Feed(EVENTS);
+    private final OperatorLog operatorLog;
 
     Runner(Plan plan, ChildLogs logs) {
         this.plan = plan;
         this.logs = logs;
+        this.operatorLog = new OperatorLog(plan.root().name(), plan.root().intensity(), plan.oneCommand());
     }
 
     /** The last lines of each process child. */
@@ -193,7 +195,7 @@ final class Runner {
             }
             Duration delay = plan.startBackoff().delay(failures - 1, ThreadLocalRandom.current().nextDouble());
             LOG.warn("tree '{}': start failed (failure {}, {} retries allowed), next try in {}", spec.name(), failures,
-                    plan.startRetries(), delay);
+                    plan.startRetries(), Human.duration(delay));
             try {
                 if (stopRequested.await(delay.toNanos(), TimeUnit.NANOSECONDS)) return ExitCodes.OK;
             } catch (InterruptedException e) {
@@ -207,7 +209,7 @@ final class Runner {
         if (stopping()) return ExitCodes.OK;
         if (reason instanceof ExitReason.Shutdown s && s.detail().equals("reached_max_restart_intensity")) {
             LOG.error("tree '{}' gave up: more than {} restart(s) within {}; exiting {}", sup.name(),
-                    plan.root().intensity(), plan.root().period(), ExitCodes.GAVE_UP);
+                    plan.root().intensity(), Human.duration(plan.root().period()), ExitCodes.GAVE_UP);
             return ExitCodes.GAVE_UP;
         }
         LOG.info("tree '{}' ended: {}", sup.name(), reason);
@@ -241,14 +243,9 @@ final class Runner {
             case SupervisorEvent.StartFailed f when plan.oneCommand() && running && f.supervisor().equals(plan.root().name())
                     && fatalCode(f.cause()).isPresent() ->
                     failedForGood(f.child(), f.cause(), fatalCode(f.cause()).getAsInt());
-            case SupervisorEvent.ChildNoticed n when n.notice() instanceof ProcessEvent.ReadinessFailed ->   // one per attempt
-                    LOG.debug("{}/{}: {}", n.supervisor(), n.child(), n.notice().describe());
-            case SupervisorEvent.ChildNoticed n when !(n.notice() instanceof ProcessEvent.Ready) ->  // the process logs those
-                    LOG.info("{}/{}: {}", n.supervisor(), n.child(), n.notice().describe());
-            case SupervisorEvent.RestartScheduled r ->
-                    LOG.info("{}/{}: restart {} in {}", r.supervisor(), r.child(), r.attempt(), r.delay());
             default -> { }
         }
+        operatorLog.on(event);
     }
 
     /**

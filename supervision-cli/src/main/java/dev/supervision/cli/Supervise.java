@@ -7,7 +7,6 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +49,7 @@ public final class Supervise {
             cli.printVersionHelp(System.out);
             System.exit(ExitCodes.OK);
         }
-        configureLogging(cl.common().logLevel());
+        CliLog.configure(cl.common().logLevel(), cl.common().logFormat(), System.getenv());
         ChildLogs logs = new ChildLogs();
         Plan plan;
         try {
@@ -155,15 +154,5 @@ public final class Supervise {
             "supervise " + v + (home == null ? "" : ", installed in " + home),
             "Java " + System.getProperty("java.version") + " (" + (bundled ? "bundled runtime" : javaHome) + ")"
         };
-    }
-
-    /** slf4j-simple, read at its first use: the level, and times on each line. */
-    private static void configureLogging(String level) {
-        Map.of("org.slf4j.simpleLogger.defaultLogLevel", level,
-                "org.slf4j.simpleLogger.showDateTime", "true",
-                "org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX",
-                "org.slf4j.simpleLogger.showThreadName", "false",
-                "org.slf4j.simpleLogger.levelInBrackets", "true")
-           .forEach(System::setProperty);
     }
 }

@@ -89,10 +89,13 @@ class SuperviseCliTest {
                 script.toString())) {
             assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.GAVE_UP);
             assertThat(lines("runs")).isEqualTo(3);
-            assertThat(cli.stderr()).contains("gave up: more than 2 restart(s) within PT30M; exiting 75");
+            assertThat(cli.stderr()).contains("gave up: more than 2 restart(s) within 30 min; exiting 75");
             // Only the restarts that happened are announced: none for the last crash, after which the CLI gave up.
-            assertThat(cli.stderr().lines().filter(l -> l.contains("restart") && !l.contains("gave up") && !l.contains("max_restart_intensity"))).hasSize(2)
-                    .allMatch(l -> l.matches(".*restart [12] in .*"));
+            assertThat(cli.stderr().lines().filter(l -> l.contains("restarting"))).hasSize(2)
+                    .allMatch(l -> l.matches(".*WARN  fail_sh: crashed — 'fail_sh' exit 1 after .* \\(EXIT_CODE, known by the exit status alone\\),"
+                            + " restarting in 100 ms, attempt [12]/2"));
+            assertThat(cli.stderr()).contains("ERROR fail_sh: crashed — 'fail_sh' exit 1 after ").contains("; not restarted: that would be more"
+                    + " than 2 restart(s) within 30 min\n");
         }
     }
 
@@ -260,7 +263,7 @@ class SuperviseCliTest {
         try (Cli cli = Cli.start(dir, Map.of(), "--readiness-url", url, "--start-timeout", "7s", "--max-start-retries", "0",
                 "--", "sleep", "1000")) {
             assertThat(exitOf(cli)).as(cli.stderr()).isEqualTo(ExitCodes.GAVE_UP);
-            assertThat(cli.stderr()).contains("is not ready after 5 s; still waiting for readiness GET " + url + " (")
+            assertThat(cli.stderr()).contains("sleep: pid ").contains(" is not ready after 5 s; still waiting for readiness GET " + url + " (")
                     .contains("did not start within 7 s; it was waiting for readiness GET " + url)
                     .contains("last: ConnectException: Connection refused");
             assertThat(cli.stderr().split("still waiting", -1)).hasSize(2);
@@ -273,6 +276,30 @@ class SuperviseCliTest {
         try (Cli cli = Cli.start(dir, Map.of(), "--auto-recovery", "off", "--", "true")) {
             assertThat(exitOf(cli)).as(cli.stderr()).isZero();
             assertThat(cli.stderr()).doesNotContain("DIED_STARTING").doesNotContain("crashed").doesNotContain("[ERROR]");
+        }
+    }
+
+    /**
+     * The log says each event once, in plain words: no logger names, no OTP atoms, durations as people write them; the
+     * crash in one line with the restart that follows it. {@code --log-format json}: the same, one JSON object a line.
+     */
+    @Test
+    void theLogSaysEachEventOnceInPlainWordsOrAsJson() throws Exception {
+        Path script = crashTwiceThenStayUp();
+        try (Cli cli = Cli.start(dir, Map.of(), "--backoff", "100ms", "--start-seconds", "0.1s", "--", script.toString())) {
+            await().atMost(EXIT).until(() -> lines("runs") == 3 && cli.stderr().contains("attempt 2/3"));
+            String log = cli.stderr();
+            assertThat(log).doesNotContain("dev.supervision").doesNotContain("child_terminated").doesNotContain("PT0")
+                    .doesNotContain("[supervisor-");
+            assertThat(log.lines().filter(l -> l.contains("crashed"))).hasSize(2)
+                    .allMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} WARN  crash-twice_sh: crashed — "
+                            + "'crash-twice_sh' exit 1 after \\d+ ms \\(EXIT_CODE, known by the exit status alone\\), restarting in 100 ms, attempt [12]/3"));
+            assertThat(log.lines().filter(l -> l.contains(": launched pid"))).hasSize(3);
+        }
+        try (Cli cli = Cli.start(dir, Map.of("SUPERVISE_LOG_FORMAT", "json"), "--auto-recovery", "off", "--", "sh", "-c", "echo hello; exit 3")) {
+            assertThat(exitOf(cli)).isEqualTo(3);
+            assertThat(cli.stderr().lines()).isNotEmpty().allMatch(l -> l.startsWith("{\"time\":\"") && l.endsWith("}"));
+            assertThat(cli.stderr()).contains("\"child\":\"sh\",\"event\":\"Launched\"");
         }
     }
 

@@ -36,6 +36,17 @@ public sealed interface ProcessEvent extends ChildNotice {
         }
     }
 
+    /**
+     * The start is still waiting for readiness: sent after 5 s, then at a slowing cadence (twice the delay, at most a
+     * minute apart) until the process is ready or the start fails; {@code waitingFor} says what it waits for and, for a
+     * probe, how its attempts went so far.
+     */
+    record NotReadyYet(long pid, Duration waited, String waitingFor) implements ProcessEvent {
+        @Override public String describe() {
+            return "pid " + pid + " is not ready after " + Human.duration(waited) + "; still waiting for " + waitingFor;
+        }
+    }
+
     /** A liveness probe attempt failed. */
     record ProbeFailed(String probe, String detail, int consecutive, int threshold) implements ProcessEvent {
         @Override public String describe() {
@@ -52,7 +63,7 @@ public sealed interface ProcessEvent extends ChildNotice {
     /** Processes still alive after the stop timeout were killed with SIGKILL. */
     record StopEscalated(List<Long> killedPids, Duration after) implements ProcessEvent {
         public StopEscalated { killedPids = List.copyOf(killedPids); }
-        @Override public String describe() { return "SIGKILL after " + after + " to " + killedPids; }
+        @Override public String describe() { return "SIGKILL after " + Human.duration(after) + " to " + killedPids; }
     }
 
     /**
@@ -84,8 +95,8 @@ public sealed interface ProcessEvent extends ChildNotice {
     record GpuMemoryAwaited(Duration waited, boolean released, Map<Long, Long> stillHeld) implements ProcessEvent {
         public GpuMemoryAwaited { stillHeld = Map.copyOf(stillHeld); }
         @Override public String describe() {
-            return released ? "GPU memory of the previous incarnation released after " + waited
-                    : "GPU memory still held after " + waited + " by " + stillHeld + " (bytes by pid); starting anyway";
+            return released ? "GPU memory of the previous incarnation released after " + Human.duration(waited)
+                    : "GPU memory still held after " + Human.duration(waited) + " by " + stillHeld + " (bytes by pid); starting anyway";
         }
     }
 
@@ -97,7 +108,7 @@ public sealed interface ProcessEvent extends ChildNotice {
      */
     record HostMemoryAwaited(Duration waited, boolean available, long neededBytes, long availableBytes) implements ProcessEvent {
         @Override public String describe() {
-            return (available ? "host memory available after " : "host memory still short after ") + waited + " ("
+            return (available ? "host memory available after " : "host memory still short after ") + Human.duration(waited) + " ("
                     + availableBytes + " bytes available, " + neededBytes + " needed)" + (available ? "" : "; starting anyway");
         }
     }

@@ -1,7 +1,7 @@
 package dev.supervision.process.internal.run;
 
-import dev.supervision.Human;
 import dev.supervision.ExitReason;
+import dev.supervision.Human;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessSpec;
 import dev.supervision.process.crash.ExitStatus;

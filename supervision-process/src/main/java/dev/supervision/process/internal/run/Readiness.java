@@ -106,8 +106,10 @@ final class Readiness {
     private void logWaiting(Duration delay) {
         timers.add(ProcessTimers.after(delay, () -> {
             if (settled.getAsBoolean()) return;
-            LOG.info("process '{}' (pid {}) is not ready after {}; still waiting for {}", ctx.id(), pid,
-                    Human.duration(Duration.ofNanos(System.nanoTime() - launchedNanos)), waitingFor());
+            Duration waited = Duration.ofNanos(System.nanoTime() - launchedNanos);
+            String what = waitingFor();
+            ctx.notify(new ProcessEvent.NotReadyYet(pid, waited, what));
+            LOG.info("process '{}' (pid {}) is not ready after {}; still waiting for {}", ctx.id(), pid, Human.duration(waited), what);
             Duration next = delay.multipliedBy(2);
             logWaiting(next.compareTo(LONGEST_WAITING_LOG) > 0 ? LONGEST_WAITING_LOG : next);
         }));
