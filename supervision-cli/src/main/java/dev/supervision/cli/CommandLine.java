@@ -29,7 +29,8 @@ record CommandLine(Mode mode, Common common, Optional<Wrap> wrap, Optional<Path>
     enum Mode { HELP, VERSION, WRAP, CONFIG }
 
     /** Options of every mode. {@code statusPort} is empty when the endpoint is off. */
-    record Common(String tree, Path stateDir, String logLevel, CliLog.Format logFormat, OptionalInt statusPort) {}
+    record Common(String tree, Path stateDir, String logLevel, CliLog.Format logFormat, OptionalInt statusPort,
+                  Optional<java.net.InetSocketAddress> healthBind) {}
 
     /** The wrapped command and how to supervise it. */
     record Wrap(List<String> command, boolean autoRecovery, int maxStartRetries, Duration retryWindow,
@@ -140,7 +141,8 @@ record CommandLine(Mode mode, Common common, Optional<Wrap> wrap, Optional<Path>
                 stateDir(s.get(Option.STATE_DIR)),
                 logLevel(s.get(Option.LOG_LEVEL)),
                 logFormat(s.get(Option.LOG_FORMAT)),
-                statusPort(s.get(Option.STATUS_PORT)));
+                statusPort(s.get(Option.STATUS_PORT)),
+                Optional.ofNullable(s.get(Option.HEALTH_BIND).value()).map(v -> Values.address(s.get(Option.HEALTH_BIND).source(), v)));
         Optional<Wrap> wrap = mode == Mode.WRAP ? Optional.of(wrap(command, s)) : Optional.empty();
         Optional<Path> config = mode == Mode.CONFIG ? Optional.of(Path.of(s.get(Option.CONFIG).value())) : Optional.empty();
         return new CommandLine(mode, common, wrap, config, s.get(Option.TREE).explicit());

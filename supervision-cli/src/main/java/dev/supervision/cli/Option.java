@@ -39,6 +39,8 @@ enum Option {
             "name of the tree (root supervisor); with --config, replaces the file's name"),
     STATUS_PORT("--status-port", null, "0", false, "PORT|off",
             "loopback port of the status endpoint (0: any free port, written to <state-dir>/<tree>/status.port)"),
+    HEALTH_BIND("--health-bind", null, null, false, "HOST:PORT",
+            "also serve /livez, /readyz and /metrics, without the token, on this address (e.g. 0.0.0.0:8081 for Kubernetes probes)"),
     LOG_LEVEL("--log-level", "LOG_LEVEL", "info", false, "LEVEL",
             "trace, debug, info, warn, error (critical = error) or off"),
     LOG_FORMAT("--log-format", null, "plain", false, "plain|json",

@@ -63,11 +63,15 @@ final class Runner {
     private final ChildLogs logs;
     private final Feed events = new Feed(EVENTS);
     private final OperatorLog operatorLog;
+    private final Metrics metrics;
+    private volatile Path stateDir;
+    private volatile StatusServer health;
 
     Runner(Plan plan, ChildLogs logs) {
         this.plan = plan;
         this.logs = logs;
         this.operatorLog = new OperatorLog(plan.root().name(), plan.root().intensity(), plan.oneCommand());
+        this.metrics = new Metrics(plan.root().name());
     }
 
     /** The last lines of each process child. */
@@ -75,6 +79,15 @@ final class Runner {
 
     /** The tree's recent events, each a JSON object ({@link EventText#json}). */
     Feed events() { return events; }
+
+    /** The counters of {@code /metrics}. */
+    Metrics metrics() { return metrics; }
+
+    /** The state directory of the process child at {@code path} (its crash history's), else the CLI's. */
+    Path stateDir(String path) {
+        var spec = plan.processes().get(path);
+        return spec != null ? spec.stateDirectory() : stateDir;
+    }
 
     /** The root supervisor's name. */
     String rootName() { return plan.root().name(); }
@@ -111,6 +124,13 @@ final class Runner {
                 journal.close();
                 throw e;
             }
+        }
+        stateDir = common.stateDir();
+        if (common.healthBind().isPresent()) {                    // a fixed address: refused before anything starts
+            var at = common.healthBind().get();
+            health = StatusServer.startHealth(this, new java.net.InetSocketAddress(at.getHostString(), at.getPort()));
+            LOG.info("health endpoint on http://{}:{}/ (/livez, /readyz, /metrics, no token)", at.getHostString(),
+                    health.port());
         }
         if (common.statusPort().isEmpty()) return;
         int port = common.statusPort().getAsInt();
@@ -246,6 +266,7 @@ final class Runner {
             default -> { }
         }
         operatorLog.on(event);
+        metrics.on(event);
     }
 
     /**
@@ -373,6 +394,8 @@ final class Runner {
         }
         StatusServer s = status;
         if (s != null) s.close();
+        StatusServer h = health;
+        if (h != null) h.close();
         int code = decided;
         Runtime.getRuntime().halt(code >= 0 ? code : ExitCodes.OK);
     }

@@ -80,6 +80,9 @@ final class StatusCommand implements Callable<Integer> {
                            .append(p.get("failed")).append(" failed (kept for the retention)\n");
                     }
                 }
+                out.append("page: ").append(tree.base()).append("/ (it asks for the token in ")
+                   .append(target.stateDir(env).resolve(name).resolve(StatusServer.TOKEN_FILE)).append(", or open ").append(tree.base())
+                   .append("/#token=TOKEN)\n");
                 if (details) details(out, target.stateDir(env), name, doc, "");
             } catch (Ctl.Unreachable e) {
                 err.println("supervise status: " + e.getMessage());
@@ -123,6 +126,12 @@ final class StatusCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    /** A last exit without its bracketed evidence (in full in the crash report: {@code --details}). */
+    static String shortExit(String exit) {
+        int bracket = exit.indexOf(" [");
+        return bracket < 0 ? exit : exit.substring(0, bracket);
+    }
+
     /** {@code 42s}, {@code 3m05s}, {@code 2h07m}, {@code 3d04h}. */
     static String uptime(long seconds) {
         if (seconds < 60) return seconds + "s";
@@ -143,7 +152,7 @@ final class StatusCommand implements Callable<Integer> {
                 uptime == null ? "-" : uptime(((Number) uptime).longValue() / 1000),
                 String.valueOf(c.get("restarts")),
                 c.get("nextRestartInMillis") instanceof Number n ? "in " + Human.duration(Duration.ofMillis(n.longValue())) : "-",
-                c.get("lastExit") == null ? "-" : String.valueOf(c.get("lastExit")),
+                c.get("lastExit") == null ? "-" : shortExit(String.valueOf(c.get("lastExit"))),
             });
             if (c.get("subtree") instanceof Map<?, ?> sub) rows(rows, sub, prefix + c.get("name") + "/");
         }

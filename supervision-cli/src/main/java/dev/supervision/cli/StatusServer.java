@@ -7,7 +7,10 @@ import dev.supervision.ChildState;
 import dev.supervision.Supervisor;
 import dev.supervision.TreeSnapshot;
 import dev.supervision.internal.Json;
+import dev.supervision.journal.JournalCounts;
 import dev.supervision.journal.JournaledRequest;
+import dev.supervision.process.crash.CrashHistory;
+import dev.supervision.process.crash.CrashReport;
 import dev.supervision.process.ProcessDetails;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -68,6 +71,9 @@ final class StatusServer implements AutoCloseable {
         String token = HexFormat.of().formatHex(raw);
         Path dir = stateDir.resolve(tree);
         StatusServer s = new StatusServer(runner, server, token.getBytes(StandardCharsets.US_ASCII), dir);
+        server.createContext("/", s::page);
+        server.createContext("/metrics", s::metrics);
+        server.createContext("/crashes", s::crashes);
         server.createContext("/status", s::status);
         server.createContext("/livez", s::livez);
         server.createContext("/readyz", s::readyz);
@@ -87,6 +93,23 @@ final class StatusServer implements AutoCloseable {
         return s;
     }
 
+    /**
+     * The health listener ({@code --health-bind}): {@code /livez}, {@code /readyz} and {@code /metrics} without the
+     * token, on the address the operator chose (for Kubernetes' httpGet probes and Prometheus), nothing else.
+     */
+    static StatusServer startHealth(Runner runner, InetSocketAddress address) throws IOException {
+        HttpServer server = HttpServer.create(address, 16);
+        StatusServer s = new StatusServer(runner, server, null, null);
+        server.createContext("/livez", s::livez);
+        server.createContext("/readyz", s::readyz);
+        server.createContext("/metrics", s::metrics);
+        server.createContext("/", ex -> send(ex, 404, Json.write(Map.of("error",
+                "this address serves /livez, /readyz and /metrics only; the rest is on the status endpoint, with its token"))));
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+        return s;
+    }
+
     int port() { return server.getAddress().getPort(); }
 
     Path tokenFile() { return dir.resolve(TOKEN_FILE); }
@@ -95,6 +118,7 @@ final class StatusServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        if (dir == null) return;                                  // the health listener writes no files
         try {
             Files.deleteIfExists(dir.resolve(PORT_FILE));
             Files.deleteIfExists(dir.resolve(TOKEN_FILE));
@@ -111,8 +135,9 @@ final class StatusServer implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Whether the request carries the token; answers 401 when not. */
+    /** Whether the request carries the token (the health listener has none to ask for); answers 401 when not. */
     private boolean authorized(HttpExchange ex) throws IOException {
+        if (token == null) return true;
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         byte[] given = auth != null && auth.startsWith("Bearer ")
                 ? auth.substring("Bearer ".length()).trim().getBytes(StandardCharsets.US_ASCII) : new byte[0];
@@ -302,6 +327,70 @@ final class StatusServer implements AutoCloseable {
             if (eq > 0) q.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
         }
         return q;
+    }
+
+    /** {@code GET /metrics}: Prometheus' text format (see {@link Metrics}). */
+    private void metrics(HttpExchange ex) throws IOException {
+        if (!get(ex) || !authorized(ex)) return;
+        Map<String, JournalCounts> proxies = new LinkedHashMap<>();
+        for (Runner.RunningProxy p : runner.proxies()) proxies.put(p.child(), p.journal().counts());
+        byte[] body = runner.metrics().render(snapshot(), proxies).getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        ex.sendResponseHeaders(200, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /**
+     * {@code GET /crashes?child=PATH&n=N}: the last {@code n} (default 1, at most 100) crash reports of the child from
+     * the crash history, oldest first: {@code [{"child", "kind", "time", "report"}]}, {@code report} the full text.
+     */
+    private void crashes(HttpExchange ex) throws IOException {
+        if (!get(ex) || !authorized(ex)) return;
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        String child = q.get("child");
+        int n;
+        try {
+            n = Math.clamp(Integer.parseInt(q.getOrDefault("n", "1")), 1, 100);
+        } catch (NumberFormatException e) {
+            send(ex, 400, Json.write(Map.of("error", "n: expected an integer, was '" + q.get("n") + "'")));
+            return;
+        }
+        if (child == null) {
+            send(ex, 400, Json.write(Map.of("error", "child: required (the child's id, or supervisor/id)")));
+            return;
+        }
+        String id = child.substring(child.lastIndexOf('/') + 1);
+        List<Object> out = new ArrayList<>();
+        for (CrashReport r : CrashHistory.open(runner.stateDir(child), runner.rootName()).recent(id, n)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("child", child);
+            m.put("kind", r.kind());
+            m.put("time", r.time().toString());
+            m.put("report", r.toString());
+            out.add(m);
+        }
+        send(ex, 200, Json.write(out));
+    }
+
+    /** {@code GET /}: the page of the live tree (one self-contained HTML file; it asks for the token, or reads #token=). */
+    private void page(HttpExchange ex) throws IOException {
+        if (!ex.getRequestURI().getPath().equals("/")) {
+            send(ex, 404, Json.write(Map.of("error", "no such path: " + ex.getRequestURI().getPath())));
+            return;
+        }
+        if (!get(ex)) return;
+        byte[] body;
+        try (var in = StatusServer.class.getResourceAsStream("page.html")) {
+            body = in.readAllBytes();
+        }
+        ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+        ex.getResponseHeaders().add("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+        ex.sendResponseHeaders(200, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     private void status(HttpExchange ex) throws IOException {

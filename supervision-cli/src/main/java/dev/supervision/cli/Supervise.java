@@ -66,8 +66,8 @@ public final class Supervise {
         try {
             runner.install(cl.common());
         } catch (IOException e) {
-            err.println("supervise: cannot start the status endpoint on 127.0.0.1:" + cl.common().statusPort().orElse(0)
-                    + " (--status-port): " + e.getMessage());
+            err.println("supervise: cannot listen: " + e.getMessage() + " (--status-port " + cl.common().statusPort().orElse(0)
+                    + cl.common().healthBind().map(a -> ", --health-bind " + a.getHostString() + ":" + a.getPort()).orElse("") + ")");
             runner.exit(ExitCodes.USAGE);
         } catch (JournalException | IllegalStateException e) {
             err.println("supervise: " + e.getMessage());                 // a proxy's journal or address

@@ -269,10 +269,8 @@ final class TreeConfig {
             throw new ConfigException(x.at("upstream") + ": expected http://host:port, was '" + upstream + "'");
         }
         ProxySpec.Builder b = ProxySpec.builder(uri).upstreamChild(id).inFlightRequests(inFlight);
-        String listen = x.string("listen").orElse("127.0.0.1:0");
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0) throw new ConfigException(x.at("listen") + ": expected host:port, e.g. 0.0.0.0:8080, was '" + listen + "'");
-        b.listen(listen.substring(0, colon), Values.integer(x.at("listen"), listen.substring(colon + 1), 0, 65535));
+        java.net.InetSocketAddress listen = Values.address(x.at("listen"), x.string("listen").orElse("127.0.0.1:0"));
+        b.listen(listen.getHostString(), listen.getPort());
         x.integer("maxHeld", 1, 1_000_000).ifPresent(b::maxHeld);
         x.positiveDuration("holdDeadline").ifPresent(b::holdDeadline);
         x.positiveDuration("retryAfter").ifPresent(b::retryAfter);

@@ -135,6 +135,15 @@ final class Values {
     }
 
     /** Names allowed for trees and children: they become directory and file names. */
+    /** {@code host:port} ({@code [::1]:8080} for IPv6), the port 0..65535. */
+    static java.net.InetSocketAddress address(String where, String text) {
+        int colon = text == null ? -1 : text.lastIndexOf(':');
+        if (colon <= 0) throw new ConfigException(where + ": expected host:port, e.g. 0.0.0.0:8080, was '" + text + "'");
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        return java.net.InetSocketAddress.createUnresolved(host, integer(where, text.substring(colon + 1), 0, 65535));
+    }
+
     static String name(String where, String text) {
         if (text == null || !text.matches("[A-Za-z0-9_-]{1,64}")) {
             throw new ConfigException(where + ": expected 1 to 64 letters, digits, '-' or '_', was '" + text + "'");
