@@ -24,11 +24,24 @@ done
   --strip-debug --no-header-files --no-man-pages --output "$dist/runtime"
 feature=$("$dist/runtime/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p')
 opts=$(sed -n 's/^SUPERVISE_DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' "$dist/bin/supervise")
-train() { # runs supervise once on the bundled runtime with $1, a JVM flag that writes the cache at exit
+train() { # runs supervise once on the bundled runtime with $1, a JVM flag that writes the cache at exit: a tree whose
+           # child exits at once, restarted 50 times (the cold path: a start, then restarts), then given up (exit 75)
   local work
   work=$(mktemp -d)
+  cat > "$work/tree.yaml" <<TREE
+name: training
+intensity: 50
+period: 1h
+children:
+  - id: child
+    command: [sh, -c, "echo trained; exit 1"]
+    startSeconds: 0s
+    backoff: none
+TREE
+  local code=0
   SUPERVISE_JAVA_OPTS="$opts $1" SUPERVISE_JAVA="$dist/runtime/bin/java" SUPERVISE_STATE_DIR="$work/state" \
-    "$dist/bin/supervise" --auto-recovery off -- true > "$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
+    "$dist/bin/supervise" --config "$work/tree.yaml" > "$work/out" 2>&1 || code=$?
+  if [ "$code" != 75 ]; then cat "$work/out" >&2; echo "build-dist: the training run exited $code, not 75" >&2; exit 1; fi
   rm -rf "$work"
 }
 if [ "$feature" -ge 25 ]; then

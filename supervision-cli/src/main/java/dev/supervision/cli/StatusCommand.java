@@ -69,7 +69,8 @@ final class StatusCommand implements Callable<Integer> {
                     continue;
                 }
                 Map<?, ?> doc = (Map<?, ?>) Json.parse(r.body());
-                out.append(render(doc));
+                HttpResponse<String> metrics = Ctl.get(tree, "/metrics", Duration.ofSeconds(5));
+                out.append(render(doc, metrics.statusCode() == 200 ? memory(metrics.body()) : Map.of()));
                 HttpResponse<String> proxies = Ctl.get(tree, "/proxies", Duration.ofSeconds(5));
                 if (proxies.statusCode() == 200) {
                     for (Object o : (List<?>) Json.parse(proxies.body())) {
@@ -107,12 +108,15 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    /** The table printed for a {@code /status} document. */
-    static String render(Map<?, ?> tree) {
+    /**
+     * The table printed for a {@code /status} document; {@code memory}: resident bytes by child path (from
+     * {@code /metrics}), empty when not known.
+     */
+    static String render(Map<?, ?> tree, Map<String, Long> memory) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"CHILD", "STATE", "PID", "UPTIME", "RESTARTS", "NEXT RESTART", "LAST EXIT"});
-        rows(rows, tree, "");
-        int[] width = new int[6];
+        rows.add(new String[] {"CHILD", "STATE", "PID", "UPTIME", "RESTARTS", "NEXT RESTART", "MEMORY", "LAST EXIT"});
+        rows(rows, tree, "", memory);
+        int[] width = new int[7];
         for (String[] r : rows) {
             for (int i = 0; i < width.length; i++) width[i] = Math.max(width[i], r[i].length());
         }
@@ -121,7 +125,7 @@ final class StatusCommand implements Callable<Integer> {
           .append(Boolean.TRUE.equals(tree.get("running")) ? "" : ", terminated").append("]\n");
         for (String[] r : rows) {
             for (int i = 0; i < width.length; i++) sb.append(String.format("%-" + (width[i] + 2) + "s", r[i]));
-            sb.append(r[6]).append('\n');
+            sb.append(r[7]).append('\n');
         }
         return sb.toString();
     }
@@ -140,7 +144,16 @@ final class StatusCommand implements Callable<Integer> {
         return String.format("%dd%02dh", seconds / 86400, seconds % 86400 / 3600);
     }
 
-    private static void rows(List<String[]> rows, Map<?, ?> tree, String prefix) {
+    /** {@code supervise_child_resident_memory_bytes} by child, from a {@code /metrics} text. */
+    static Map<String, Long> memory(String metrics) {
+        Map<String, Long> m = new java.util.HashMap<>();
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile(
+                "(?m)^supervise_child_resident_memory_bytes\\{tree=\"[^\"]*\",child=\"([^\"]*)\"} (\\d+)$").matcher(metrics);
+        while (x.find()) m.put(x.group(1), Long.parseLong(x.group(2)));
+        return m;
+    }
+
+    private static void rows(List<String[]> rows, Map<?, ?> tree, String prefix, Map<String, Long> memory) {
         for (Object o : (List<?>) tree.get("children")) {
             Map<?, ?> c = (Map<?, ?>) o;
             Map<?, ?> details = c.get("details") instanceof Map<?, ?> d ? d : Map.of();
@@ -152,9 +165,10 @@ final class StatusCommand implements Callable<Integer> {
                 uptime == null ? "-" : uptime(((Number) uptime).longValue() / 1000),
                 String.valueOf(c.get("restarts")),
                 c.get("nextRestartInMillis") instanceof Number n ? "in " + Human.duration(Duration.ofMillis(n.longValue())) : "-",
+                memory.containsKey(prefix + c.get("name")) ? Human.bytes(memory.get(prefix + c.get("name"))) : "-",
                 c.get("lastExit") == null ? "-" : shortExit(String.valueOf(c.get("lastExit"))),
             });
-            if (c.get("subtree") instanceof Map<?, ?> sub) rows(rows, sub, prefix + c.get("name") + "/");
+            if (c.get("subtree") instanceof Map<?, ?> sub) rows(rows, sub, prefix + c.get("name") + "/", memory);
         }
     }
 }

@@ -76,7 +76,7 @@ class SuperviseCliTest {
             await().atMost(EXIT).until(() -> lines("runs") == 3);
             try (Cli status = Cli.start(dir, Map.of(), "status")) {
                 assertThat(exitOf(status)).as(status.stderr()).isZero();
-                assertThat(status.stdout()).contains("tree supervise [ONE_FOR_ONE]").containsPattern("crash-twice_sh\\s+RUNNING\\s+\\d+\\s+\\S+\\s+2\\s+-\\s+failure");
+                assertThat(status.stdout()).contains("tree supervise [ONE_FOR_ONE]").containsPattern("crash-twice_sh\\s+RUNNING\\s+\\d+\\s+\\S+\\s+2\\s+-\\s+[\\d.]+ [KMG]iB\\s+failure");
             }
             assertThat(cli.process.isAlive()).isTrue();
         }

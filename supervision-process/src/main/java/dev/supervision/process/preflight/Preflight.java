@@ -1,5 +1,6 @@
 package dev.supervision.process.preflight;
 
+import dev.supervision.Human;
 import dev.supervision.process.internal.Durations;
 import dev.supervision.process.internal.memory.HostMemory;
 import dev.supervision.process.internal.tree.PortHolders;
@@ -290,7 +291,7 @@ public sealed interface Preflight {
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly();
-                    throw new PreflightFailed(this, executable + " -L did not answer within " + timeout);
+                    throw new PreflightFailed(this, executable + " -L did not answer within " + Human.duration(timeout));
                 }
                 String text = Files.readString(out, StandardCharsets.UTF_8).strip();
                 if (p.exitValue() != 0) {

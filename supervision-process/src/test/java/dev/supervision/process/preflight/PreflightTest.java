@@ -182,7 +182,7 @@ class PreflightTest {
 
         Path hangs = script("hanging-smi", "exec sleep 30");
         assertThatThrownBy(() -> Preflight.gpuPresent(hangs.toString(), Duration.ofMillis(300)).check(TREE))
-                .isInstanceOf(PreflightFailed.class).hasMessageEndingWith(" -L did not answer within PT0.3S");
+                .isInstanceOf(PreflightFailed.class).hasMessageEndingWith(" -L did not answer within 300 ms");
     }
 
     @Test

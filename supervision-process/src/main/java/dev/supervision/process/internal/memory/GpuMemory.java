@@ -1,5 +1,6 @@
 package dev.supervision.process.internal.memory;
 
+import dev.supervision.Human;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -127,7 +128,7 @@ public final class GpuMemory {
             // One short line per GPU process: far below a pipe's capacity, so waiting before reading cannot block.
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                return new Reading.Unavailable("nvidia-smi did not answer within " + timeout, false);
+                return new Reading.Unavailable("nvidia-smi did not answer within " + Human.duration(timeout), false);
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {

@@ -1,5 +1,6 @@
 package dev.supervision.process.internal.run;
 
+import dev.supervision.Human;
 import dev.supervision.process.ProcessCrash;
 import dev.supervision.process.ProcessEvent;
 import dev.supervision.process.ProcessSpec;
@@ -74,8 +75,8 @@ final class HangChecks {
         spec.silenceTimeout().ifPresent(silence -> timers.add(ProcessTimers.every(checkPeriod(silence), checkPeriod(silence), () -> {
             long quiet = System.nanoTime() - lastOutputNanos;
             if (quiet > silence.toNanos()) {
-                onFailed.failed(ProcessCrash.Kind.SILENCE, "no output for " + Duration.ofMillis(quiet / 1_000_000)
-                        + " (silenceTimeout " + silence + ")");
+                onFailed.failed(ProcessCrash.Kind.SILENCE, "no output for " + Human.duration(Duration.ofMillis(quiet / 1_000_000))
+                        + " (silenceTimeout " + Human.duration(silence) + ")");
             }
         })));
         spec.heartbeat().ifPresent(hb -> timers.add(ProcessTimers.every(checkPeriod(hb.maxAge()), checkPeriod(hb.maxAge()), () -> {
@@ -132,7 +133,7 @@ final class HangChecks {
         }
         if (ageMillis > hb.maxAge().toMillis()) {
             onFailed.failed(ProcessCrash.Kind.HEARTBEAT, "heartbeat " + hb.file() + " not touched for "
-                    + Duration.ofMillis(ageMillis) + " (maxAge " + hb.maxAge() + ")");
+                    + Human.duration(Duration.ofMillis(ageMillis)) + " (maxAge " + Human.duration(hb.maxAge()) + ")");
         }
     }
 

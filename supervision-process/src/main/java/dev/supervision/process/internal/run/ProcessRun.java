@@ -297,7 +297,7 @@ final class ProcessRun implements RunningChild {
         if (!readyOnce.get() && why == null && readiness.startsAtLaunch()) becomeReady(Readiness.AT_LAUNCH, false);
         if (!readyOnce.get() && why == null) {
             CrashJudge.Judged j = judge.judge(new ProcessCrash(ProcessCrash.Kind.DIED_STARTING, "'" + ctx.id() + "' " + status
-                    + " before it was ready, after " + uptime, Optional.of(status), pid(), uptime, tail), status, false);
+                    + " before it was ready, after " + Human.duration(uptime), Optional.of(status), pid(), uptime, tail), status, false);
             startResult.completeExceptionally(j.restarts() ? j.crash() : new FatalStartException(j.crash().getMessage(), j.crash()));
             exit.complete(new ExitReason.Failure(j.crash()));
             return;
