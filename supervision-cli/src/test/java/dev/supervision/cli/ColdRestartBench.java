@@ -61,11 +61,16 @@ public final class ColdRestartBench {
                 PlainLoop.class.getName(), Integer.toString(cycles)));
         plain.addAll(child);
 
+        String opts = Files.readAllLines(dist.resolve("bin/supervise")).stream().filter(l -> l.startsWith("SUPERVISE_DEFAULT_JAVA_OPTS="))
+                .findFirst().orElseThrow().replaceFirst("^SUPERVISE_DEFAULT_JAVA_OPTS=\"(.*)\"$", "$1");
+        Map<String, String> noCache = Map.of("SUPERVISE_JAVA", java, "SUPERVISE_JAVA_OPTS", opts);
         double[][] sup = new double[rounds][];
+        double[][] bare = new double[rounds][];
         double[][] base = new double[rounds][];
         for (int r = 0; r < rounds; r++) {
             base[r] = run(plain, Map.of(), stamps, work, cycles, false);
             sup[r] = run(supervise, Map.of(), stamps, work, cycles, true);
+            bare[r] = run(supervise, noCache, stamps, work, cycles, true);
         }
         System.out.printf("first %d restarts after a cold start, %d rounds (%s, %d cores); ms per cycle (launch to next launch)%n",
                 cycles, rounds, Runtime.version(), Runtime.getRuntime().availableProcessors());
@@ -73,7 +78,9 @@ public final class ColdRestartBench {
         for (int r = 0; r < rounds; r++) {
             line("plain Java + ProcessBuilder, round " + (r + 1), base[r]);
             line("supervise --backoff none (as shipped), round " + (r + 1), sup[r]);
-            System.out.printf("%-52s %13.2fx %13.2fx%n", "  ratio", median(sup[r]) / median(base[r]), mean(sup[r]) / mean(base[r]));
+            System.out.printf("%-52s %13.2fx %13.2fx %13.2fx%n", "  ratio to the plain loop", median(sup[r]) / median(base[r]),
+                    mean(sup[r]) / mean(base[r]), mean(Arrays.copyOf(sup[r], 10)) / mean(Arrays.copyOf(base[r], 10)));
+            line("supervise without the start-up cache, round " + (r + 1), bare[r]);
         }
     }
 
