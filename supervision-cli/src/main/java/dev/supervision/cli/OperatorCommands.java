@@ -125,6 +125,7 @@ final class OperatorCommands {
                               java.util.function.Function<Object, String> line) throws Ctl.Unreachable, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         String query = "?max=" + Math.clamp(n, 1, 1000);
+        boolean first = true;
         while (true) {
             HttpResponse<String> r = Ctl.get(tree, path + query, Duration.ofSeconds(35));
             if (r.statusCode() != 200) {
@@ -132,10 +133,14 @@ final class OperatorCommands {
                 return Ctl.FAILED;
             }
             Map<?, ?> page = (Map<?, ?>) Json.parse(r.body());
+            if (first && page.get("sinks") instanceof List<?> sinks && !sinks.isEmpty()) {
+                spec.commandLine().getErr().println("(besides here, " + String.join("; ", sinks.stream().map(String::valueOf).toList()) + ")");
+            }
             if (Boolean.TRUE.equals(page.get("missed"))) out.println("... (lines were dropped: more came than are kept)");
             for (Object e : (List<?>) page.get("entries")) out.println(line.apply(e));
             out.flush();
             if (!follow) return 0;
+            first = false;
             query = "?max=1000&wait=25000&after=" + page.get("next");
         }
     }

@@ -83,6 +83,29 @@ final class Runner {
     /** The counters of {@code /metrics}. */
     Metrics metrics() { return metrics; }
 
+    /**
+     * Where the output of the process child at {@code path} goes besides {@code supervise logs}, in words: one entry per
+     * stream, or one for both when they go to the same places ({@code stdout and stderr: file /var/log/x.log (rotated at
+     * 100 MiB, 5 kept)}).
+     */
+    List<String> sinks(String path) {
+        var spec = plan.processes().get(path);
+        if (spec == null) return List.of();
+        String out = String.join(", ", spec.output().stdoutSinks().stream().map(Runner::describe).toList());
+        String err = String.join(", ", spec.output().stderrSinks().stream().map(Runner::describe).toList());
+        return out.equals(err) ? List.of("stdout and stderr: " + out) : List.of("stdout: " + out, "stderr: " + err);
+    }
+
+    private static String describe(dev.supervision.process.output.OutputSink sink) {
+        return switch (sink) {
+            case dev.supervision.process.output.OutputSink.Logger l -> "the CLI's log";
+            case dev.supervision.process.output.OutputSink.RotatingFile f -> "file " + f.file() + " (rotated at "
+                    + Human.bytes(f.maxBytes()) + ", " + f.keep() + " kept)";
+            case dev.supervision.process.output.OutputSink.PassThrough p -> "the CLI's own stdout and stderr";
+            case dev.supervision.process.output.OutputSink.Discard d -> "discarded";
+        };
+    }
+
     /** The state directory of the process child at {@code path} (its crash history's), else the CLI's. */
     Path stateDir(String path) {
         var spec = plan.processes().get(path);

@@ -241,7 +241,7 @@ final class StatusServer implements AutoCloseable {
                 send(ex, 404, Json.write(Map.of("error", "no process child '" + child + "' (a nested one is named supervisor/child)")));
                 return;
             }
-            page(ex, feed, false);
+            page(ex, feed, false, Map.of("sinks", runner.sinks(child)));
             return;
         }
         Supervisor sup = runner.current();
@@ -282,7 +282,7 @@ final class StatusServer implements AutoCloseable {
     /** {@code GET /events?after=N&wait=MS&max=N}: the tree's recent events, each a JSON object (see {@link #page}). */
     private void events(HttpExchange ex) throws IOException {
         if (!get(ex) || !authorized(ex)) return;
-        page(ex, runner.events(), true);
+        page(ex, runner.events(), true, Map.of());
     }
 
     /**
@@ -290,7 +290,7 @@ final class StatusServer implements AutoCloseable {
      * (default: the last {@code max}, default 100, at most 1,000), waiting up to {@code wait} ms (at most 30 s) when
      * there are none yet; the client asks again with {@code after=next}.
      */
-    private static void page(HttpExchange ex, Feed feed, boolean entriesAreJson) throws IOException {
+    private static void page(HttpExchange ex, Feed feed, boolean entriesAreJson, Map<String, Object> extra) throws IOException {
         Map<String, String> q = query(ex.getRequestURI().getRawQuery());
         long after;
         int max;
@@ -316,6 +316,7 @@ final class StatusServer implements AutoCloseable {
         m.put("next", page.next());
         m.put("missed", page.missed());
         m.put("entries", entries);
+        m.putAll(extra);
         send(ex, 200, Json.write(m));
     }
 

@@ -64,6 +64,7 @@ class OperatorCommandsTest {
             // logs: the last lines; -f goes on printing new ones
             Done logs = run("logs", "talker", "-n", "2");
             assertThat(logs.out().lines()).hasSize(2).allMatch(l -> l.startsWith("line "));
+            assertThat(logs.err()).isEqualTo("(besides here, stdout and stderr: discarded)\n");
             try (Cli follow = Cli.start(dir, Map.of(), "logs", "-f", "talker", "-n", "1")) {
                 int seen = Integer.parseInt(logs.out().lines().toList().get(1).substring("line ".length()));
                 await().atMost(EXIT).untilAsserted(() -> assertThat(follow.stdout()).as(follow.stderr()).contains("line " + (seen + 5) + "\n"));
