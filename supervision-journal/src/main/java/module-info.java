@@ -7,6 +7,8 @@ module dev.supervision.journal {
     requires transitive dev.supervision.process;
     requires transitive java.sql;
     requires org.xerial.sqlitejdbc;
+    requires org.postgresql.jdbc;
+    requires com.zaxxer.hikari;
     requires org.eclipse.jetty.client;
     requires org.eclipse.jetty.server;
 

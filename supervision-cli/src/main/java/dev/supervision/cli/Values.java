@@ -134,7 +134,6 @@ final class Values {
         return ((Backoff.Exponential) ProcessSpec.DEFAULT_BACKOFF).jitter();
     }
 
-    /** Names allowed for trees and children: they become directory and file names. */
     /** {@code host:port} ({@code [::1]:8080} for IPv6), the port 0..65535. */
     static java.net.InetSocketAddress address(String where, String text) {
         int colon = text == null ? -1 : text.lastIndexOf(':');
@@ -144,6 +143,7 @@ final class Values {
         return java.net.InetSocketAddress.createUnresolved(host, integer(where, text.substring(colon + 1), 0, 65535));
     }
 
+    /** Names allowed for trees and children: they become directory and file names. */
     static String name(String where, String text) {
         if (text == null || !text.matches("[A-Za-z0-9_-]{1,64}")) {
             throw new ConfigException(where + ": expected 1 to 64 letters, digits, '-' or '_', was '" + text + "'");

@@ -94,10 +94,13 @@ class ProxyCliTest {
             String id = refused.headers().firstValue("Supervision-Request-Id").orElseThrow();
             String base = "http://127.0.0.1:" + Files.readString(cli.stateDir.resolve("proxied/status.port")).trim();
             String token = "Bearer " + Files.readString(cli.stateDir.resolve("proxied/status.token")).trim();
-            HttpResponse<String> letters = client.send(HttpRequest.newBuilder(URI.create(base + "/proxies/llm/dead-letters"))
-                    .header("Authorization", token).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(letters.statusCode()).isEqualTo(200);
-            assertThat(letters.body()).contains("\"id\":\"" + id + "\"", "\"idempotencyKey\":\"p-1\"", "poison: it crashed the server on its own 2 times");
+            // The client is answered before the dead letter's commit (a retry with its key waits for it): awaited.
+            await().atMost(EXIT).untilAsserted(() -> {
+                HttpResponse<String> letters = client.send(HttpRequest.newBuilder(URI.create(base + "/proxies/llm/dead-letters"))
+                        .header("Authorization", token).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(letters.statusCode()).isEqualTo(200);
+                assertThat(letters.body()).contains("\"id\":\"" + id + "\"", "\"idempotencyKey\":\"p-1\"", "poison: it crashed the server on its own 2 times");
+            });
             URI replay = URI.create(base + "/proxies/llm/dead-letters/" + id + "/replay");
             assertThat(client.send(HttpRequest.newBuilder(replay).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).as("no token").isEqualTo(401);

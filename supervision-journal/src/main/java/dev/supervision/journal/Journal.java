@@ -1,5 +1,6 @@
 package dev.supervision.journal;
 
+import dev.supervision.journal.internal.PostgresJournal;
 import dev.supervision.journal.internal.SqliteJournal;
 import java.time.Instant;
 import java.util.List;
@@ -31,6 +32,17 @@ public interface Journal extends AutoCloseable {
      */
     static Journal sqlite(JournalSpec spec) {
         return SqliteJournal.open(spec);
+    }
+
+    /**
+     * Opens the journal on PostgreSQL that {@code spec} names, creating its schema and tables at first open: the same
+     * contract as on SQLite, shared by every process that opens it (the journal of a fleet of replicas).
+     *
+     * @throws JournalException naming the server and schema if it cannot be reached, refuses the credentials, or holds a
+     *                          journal of a newer schema (left as it is)
+     */
+    static Journal postgres(PostgresJournalSpec spec) {
+        return PostgresJournal.open(spec);
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.supervision.journal.internal;
 import dev.supervision.journal.JournalException;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,10 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The journal's one writer: a platform thread that takes every queued write it finds (up to a batch), runs each
- * in a savepoint of one transaction, commits, and only then completes their futures. A write that fails on its own
- * (a state it cannot move from) is rolled back to its savepoint and fails alone; a commit that fails (a full disk)
- * fails the whole batch, none of which was committed. Thread-safe: {@link #submit} from any thread.
+ * The journal's one writer: a platform thread that takes every queued write it finds (up to a batch), runs them in
+ * one transaction, commits, and only then completes their futures. A write that fails on its own (a state it cannot
+ * move from) leaves nothing behind (SQLite undoes a failed statement; on PostgreSQL each write runs in a savepoint) and
+ * fails alone; a commit that fails (a full disk, a lost connection) fails the whole batch, none of which was committed.
+ * A connection the database closed is opened again for the next batch. Thread-safe: {@link #submit} from any thread.
  */
 final class Writer {
     private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
@@ -54,8 +54,15 @@ final class Writer {
 
     private record Queued<T>(Write<T> write, CompletableFuture<T> future) {}
 
-    private final Connection connection;
-    private final Statements statements;
+    /** Opens the writer's connection (again, after the database closed it). */
+    interface ConnectionSource {
+        Connection open() throws SQLException;
+    }
+
+    private final Dialect dialect;
+    private final ConnectionSource source;
+    private Connection connection;
+    private Statements statements;
     private final String file;
     private final int maxBatch;
     private final Runnable periodic;
@@ -66,7 +73,9 @@ final class Writer {
     /**
      * @param periodic run on the writer thread about every {@link #PRUNE_EVERY_MILLIS} (the pruning), between batches
      */
-    Writer(Connection connection, String file, int maxBatch, Runnable periodic) {
+    Writer(Dialect dialect, Connection connection, ConnectionSource source, String file, int maxBatch, Runnable periodic) {
+        this.dialect = dialect;
+        this.source = source;
         this.connection = connection;
         this.statements = new Statements(connection);
         this.file = file;
@@ -126,27 +135,55 @@ final class Writer {
         Object[] results = new Object[batch.size()];
         Throwable[] failures = new Throwable[batch.size()];
         try {
-            try (Statement s = connection.createStatement()) {
-                s.execute("BEGIN IMMEDIATE");
-                for (int i = 0; i < batch.size(); i++) {
-                    try {
-                        results[i] = batch.get(i).write().run(statements);
-                    } catch (SQLException | RuntimeException e) {
-                        if (e instanceof SQLException sql && fatal(sql)) throw sql;
-                        failures[i] = e;              // its one change, if it got that far, was undone by SQLite
-                    }
+            if (connection == null) reconnect();
+            dialect.begin(connection);
+            for (int i = 0; i < batch.size(); i++) {
+                java.sql.Savepoint savepoint = dialect.savepoints() ? connection.setSavepoint() : null;
+                try {
+                    results[i] = batch.get(i).write().run(statements);
+                    if (savepoint != null) connection.releaseSavepoint(savepoint);
+                } catch (SQLException | RuntimeException e) {
+                    if (e instanceof SQLException sql && dialect.fatal(sql)) throw sql;
+                    if (savepoint != null) connection.rollback(savepoint);
+                    failures[i] = e;              // its one change, if it got that far, was undone
                 }
-                s.execute("COMMIT");
             }
+            dialect.commit(connection);
         } catch (SQLException e) {
             rollbackQuietly();
             JournalException failure = new JournalException("journal " + file + ": could not commit " + batch.size()
-                    + " write(s), none of them is stored: " + describe(e), e);
+                    + " write(s), none of them is stored: " + dialect.describe(e), e);
             LOG.error("{}", failure.getMessage());
             for (Queued<?> q : batch) q.future().completeExceptionally(failure);
+            dropIfBroken();
             return;
         }
         for (int i = 0; i < batch.size(); i++) complete(batch.get(i), results[i], failures[i]);
+    }
+
+    private void reconnect() throws SQLException {
+        connection = source.open();
+        statements = new Statements(connection);
+    }
+
+    /** After a failed commit: a connection the database closed is dropped, to be opened again for the next batch. */
+    private void dropIfBroken() {
+        try {
+            if (connection != null && connection.isValid(2)) return;
+        } catch (SQLException e) {
+            // not valid either
+        }
+        try {
+            if (connection != null) connection.close();
+        } catch (SQLException ignored) {
+            // it is gone already
+        }
+        connection = null;
+    }
+
+    /** The connection now (null between a lost connection and the next batch); the writer thread closes it at the end. */
+    Connection connection() {
+        return connection;
     }
 
     @SuppressWarnings("unchecked")
@@ -156,24 +193,11 @@ final class Writer {
     }
 
     private void rollbackQuietly() {
-        try (Statement s = connection.createStatement()) {
-            s.execute("ROLLBACK");
+        if (connection == null) return;
+        try {
+            dialect.rollback(connection);
         } catch (SQLException ignored) {
             // no transaction was open, or the connection is gone: nothing was committed either way
         }
-    }
-
-    /** Errors that end the whole transaction (the disk, the file), as opposed to one write's own. */
-    private static boolean fatal(SQLException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("SQLITE_FULL") || m.contains("SQLITE_IOERR") || m.contains("SQLITE_CORRUPT") || m.contains("SQLITE_READONLY")
-                || m.contains("SQLITE_CANTOPEN") || m.contains("SQLITE_NOTADB") || m.contains("SQLITE_BUSY");
-    }
-
-    static String describe(SQLException e) {
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("SQLITE_FULL")) return "the disk is full (" + m + ")";
-        if (m.contains("SQLITE_READONLY")) return "the file or its directory is read-only (" + m + ")";
-        return m;
     }
 }

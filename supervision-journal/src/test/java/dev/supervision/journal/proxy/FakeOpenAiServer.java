@@ -33,6 +33,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@code --served} appends "marker pid" for every answer fully written; with {@code --stamp true}, "marker pid
  * micros-since-the-epoch-when-the-request-arrived".
  */
+@SuppressWarnings("exports")                      // a test program: Jetty's types in its signatures are its own business
 public final class FakeOpenAiServer extends Handler.Abstract {
     private static final Pattern MARKER = Pattern.compile("\"marker\"\\s*:\\s*\"([^\"]*)\"");
 
@@ -105,7 +106,9 @@ public final class FakeOpenAiServer extends Handler.Abstract {
 
     private void complete(Request request, Response response) throws Exception {
         java.time.Instant arrived = java.time.Instant.now();
-        String body = new String(Content.Source.asByteArrayAsync(request, 1 << 20).get(), StandardCharsets.UTF_8);
+        java.util.concurrent.CompletableFuture<byte[]> read = new java.util.concurrent.CompletableFuture<>();
+        Content.Source.asByteArrayAsync(request, 1 << 20, org.eclipse.jetty.util.Promise.Invocable.toPromise(read));
+        String body = new String(read.get(), StandardCharsets.UTF_8);
         Matcher m = MARKER.matcher(body);
         String marker = m.find() ? m.group(1) : "";
         long pid = ProcessHandle.current().pid();

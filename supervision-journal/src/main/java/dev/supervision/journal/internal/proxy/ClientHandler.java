@@ -77,7 +77,10 @@ public final class ClientHandler extends Handler.Abstract {
         }
         byte[] body;
         try {
-            body = Content.Source.asByteArrayAsync(request, (int) Math.min(spec.maxBodyBytes(), Integer.MAX_VALUE - 8)).get();
+            java.util.concurrent.CompletableFuture<byte[]> read = new java.util.concurrent.CompletableFuture<>();
+            Content.Source.asByteArrayAsync(request, (int) Math.min(spec.maxBodyBytes(), Integer.MAX_VALUE - 8),
+                    org.eclipse.jetty.util.Promise.Invocable.toPromise(read));
+            body = read.get();
         } catch (ExecutionException e) {
             refuse(response, 413, "the request body is over the limit of " + spec.maxBodyBytes() + " bytes", 0, null);
             return;

@@ -1,0 +1,272 @@
+package dev.supervision.journal.internal;
+
+import dev.supervision.journal.Admission;
+import dev.supervision.journal.Journal;
+import dev.supervision.journal.JournalCounts;
+import dev.supervision.journal.JournalException;
+import dev.supervision.journal.JournaledRequest;
+import dev.supervision.journal.NewRequest;
+import dev.supervision.journal.RequestState;
+import dev.supervision.journal.StoredResponse;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The journal's contract in SQL, the same for every database: one table {@code requests}, written by one
+ * {@link Writer} (group commit), read on connections the database's journal lends ({@link #borrow}). Thread-safe.
+ */
+abstract sealed class SqlJournal implements Journal permits SqliteJournal, PostgresJournal {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final String COLUMNS = "id, idempotency_key, method, target, headers, body, state, attempts, created_at,"
+            + " updated_at, last_error, response_status, response_headers, response_body";
+    private static final String SELECT_BY_ID = "SELECT " + COLUMNS + " FROM requests WHERE id = ?";
+
+    /** What the journal is called in messages: its file, or its database. */
+    final String name;
+    private final Clock clock;
+    private final Duration retention;
+    private final Dialect dialect;
+    final Writer writer;
+    final AtomicBoolean closed = new AtomicBoolean();
+
+    SqlJournal(String name, Clock clock, Duration retention, int maxBatch, Dialect dialect, Connection writeConnection,
+               Writer.ConnectionSource source) {
+        this.name = name;
+        this.clock = clock;
+        this.retention = retention;
+        this.dialect = dialect;
+        this.writer = new Writer(dialect, writeConnection, source, name, maxBatch, () -> prune(clock.instant()));
+    }
+
+    /** A connection to read on (the caller's thread), given back by {@link #giveBack}. */
+    abstract Connection borrow() throws SQLException;
+
+    abstract void giveBack(Connection c);
+
+    // ------------------------------------------------------------------ writes
+
+    @Override
+    public CompletableFuture<Admission> admit(NewRequest request) {
+        String fingerprint = request.fingerprint();
+        return writer.submit(c -> {
+            if (request.idempotencyKey().isPresent()) {
+                PreparedStatement known = c.prepare("SELECT " + COLUMNS + ", fingerprint FROM requests WHERE idempotency_key = ?");
+                known.setString(1, request.idempotencyKey().get());
+                try (ResultSet r = known.executeQuery()) {
+                    if (r.next()) {
+                        JournaledRequest entry = row(r);
+                        return r.getString("fingerprint").equals(fingerprint) ? new Admission.Duplicate(entry) : new Admission.KeyReused(entry);
+                    }
+                }
+            }
+            long now = clock.millis();
+            String id = newId(now);
+            PreparedStatement ps = c.prepare("INSERT INTO requests (id, idempotency_key, fingerprint, method, target,"
+                    + " headers, body, state, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)");
+            ps.setString(1, id);
+            ps.setString(2, request.idempotencyKey().orElse(null));
+            ps.setString(3, fingerprint);
+            ps.setString(4, request.method());
+            ps.setString(5, request.target());
+            ps.setString(6, Headers.write(request.headers()));
+            ps.setBytes(7, request.body());
+            ps.setLong(8, now);
+            ps.setLong(9, now);
+            ps.executeUpdate();
+            Instant at = Instant.ofEpochMilli(now);
+            return new Admission.Admitted(new JournaledRequest(id, request, RequestState.PENDING, 0, at, at, Optional.empty(), Optional.empty()));
+        });
+    }
+
+    @Override
+    public CompletableFuture<JournaledRequest> markInFlight(String id) {
+        return transition(id, "mark in flight", List.of(RequestState.PENDING, RequestState.IN_FLIGHT),
+                "state = 'IN_FLIGHT', attempts = attempts + 1", null, null);
+    }
+
+    @Override
+    public CompletableFuture<JournaledRequest> complete(String id, StoredResponse response) {
+        return transition(id, "complete", List.of(RequestState.PENDING, RequestState.IN_FLIGHT),
+                "state = 'COMPLETED', response_status = ?, response_headers = ?, response_body = ?", null, response);
+    }
+
+    @Override
+    public CompletableFuture<JournaledRequest> requeue(String id, String error) {
+        return transition(id, "requeue", List.of(RequestState.IN_FLIGHT, RequestState.PENDING), "state = 'PENDING'", error, null);
+    }
+
+    @Override
+    public CompletableFuture<JournaledRequest> fail(String id, String error, Optional<StoredResponse> response) {
+        return transition(id, "fail", List.of(RequestState.PENDING, RequestState.IN_FLIGHT),
+                response.isPresent() ? "state = 'FAILED', response_status = ?, response_headers = ?, response_body = ?" : "state = 'FAILED'",
+                error, response.orElse(null));
+    }
+
+    @Override
+    public CompletableFuture<JournaledRequest> deadLetter(String id, String reason) {
+        return transition(id, "dead-letter", List.of(RequestState.PENDING, RequestState.IN_FLIGHT), "state = 'DEAD_LETTERED'", reason, null);
+    }
+
+    @Override
+    public CompletableFuture<JournaledRequest> revive(String id) {
+        return transition(id, "revive", List.of(RequestState.DEAD_LETTERED, RequestState.FAILED),
+                "state = 'PENDING', attempts = 0, response_status = NULL, response_headers = NULL, response_body = NULL", null, null);
+    }
+
+    /**
+     * Moves request {@code id} from one of {@code from} with {@code set} (its {@code ?}s bound to the response's
+     * status, headers and body when {@code response} is given), stamping updated_at and, when given, last_error.
+     */
+    private CompletableFuture<JournaledRequest> transition(String id, String what, List<RequestState> from, String set, String error,
+                                                           StoredResponse response) {
+        return writer.submit(c -> {
+            JournaledRequest before = selectOne(c.prepare(SELECT_BY_ID), id).orElseThrow(() ->
+                    new IllegalArgumentException("cannot " + what + " request " + id + ": the journal has no such request"));
+            if (!from.contains(before.state())) {
+                throw new IllegalStateException("cannot " + what + " request " + id + ": it is " + before.state() + ", expected one of " + from);
+            }
+            PreparedStatement ps = c.prepare("UPDATE requests SET " + set + ", updated_at = ?" + (error != null ? ", last_error = ?" : "")
+                    + " WHERE id = ?");
+            int i = 1;
+            if (response != null) {
+                ps.setInt(i++, response.status());
+                ps.setString(i++, Headers.write(response.headers()));
+                ps.setBytes(i++, response.body());
+            }
+            long now = clock.millis();
+            ps.setLong(i++, now);
+            if (error != null) ps.setString(i++, error);
+            ps.setString(i, id);
+            ps.executeUpdate();
+            return selectOne(c.prepare(SELECT_BY_ID), id).orElseThrow();
+        });
+    }
+
+    @Override
+    public CompletableFuture<Integer> prune(Instant now) {
+        long before = now.minus(retention).toEpochMilli();
+        return writer.submit(c -> {
+            PreparedStatement ps = c.prepare("DELETE FROM requests WHERE state IN ('COMPLETED', 'FAILED') AND updated_at < ?");
+            ps.setLong(1, before);
+            return ps.executeUpdate();
+        });
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Optional<JournaledRequest> get(String id) {
+        return read(c -> select(c, "id = ?", id));
+    }
+
+    @Override
+    public Optional<JournaledRequest> byIdempotencyKey(String key) {
+        return read(c -> select(c, "idempotency_key = ?", key));
+    }
+
+    @Override
+    public List<JournaledRequest> unfinished() {
+        return read(c -> selectAll(c, "state IN ('PENDING', 'IN_FLIGHT')"));
+    }
+
+    @Override
+    public List<JournaledRequest> deadLetters() {
+        return read(c -> selectAll(c, "state = 'DEAD_LETTERED'"));
+    }
+
+    @Override
+    public JournalCounts counts() {
+        return read(c -> {
+            long[] n = new long[RequestState.values().length];
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT state, count(*) FROM requests GROUP BY state")) {
+                while (r.next()) n[RequestState.valueOf(r.getString(1)).ordinal()] = r.getLong(2);
+            }
+            return new JournalCounts(n[RequestState.PENDING.ordinal()], n[RequestState.IN_FLIGHT.ordinal()],
+                    n[RequestState.COMPLETED.ordinal()], n[RequestState.FAILED.ordinal()], n[RequestState.DEAD_LETTERED.ordinal()]);
+        });
+    }
+
+    private interface Read<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T read(Read<T> read) {
+        if (closed.get()) throw new JournalException("journal " + name + " is closed", null);
+        Connection c = null;
+        try {
+            c = borrow();
+            return read.run(c);
+        } catch (SQLException e) {
+            throw new JournalException("journal " + name + ": a read failed: " + dialect.describe(e), e);
+        } finally {
+            if (c != null) giveBack(c);
+        }
+    }
+
+    private static Optional<JournaledRequest> select(Connection c, String where, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM requests WHERE " + where)) {
+            return selectOne(ps, value);
+        }
+    }
+
+    private static Optional<JournaledRequest> selectOne(PreparedStatement ps, String value) throws SQLException {
+        ps.setString(1, value);
+        try (ResultSet r = ps.executeQuery()) {
+            return r.next() ? Optional.of(row(r)) : Optional.empty();
+        }
+    }
+
+    private static List<JournaledRequest> selectAll(Connection c, String where) throws SQLException {
+        List<JournaledRequest> out = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT " + COLUMNS + " FROM requests WHERE " + where + " ORDER BY seq")) {
+            while (r.next()) out.add(row(r));
+        }
+        return out;
+    }
+
+    private static JournaledRequest row(ResultSet r) throws SQLException {
+        NewRequest request = new NewRequest(Optional.ofNullable(r.getString("idempotency_key")), r.getString("method"),
+                r.getString("target"), Headers.read(r.getString("headers")), r.getBytes("body"));
+        int status = r.getInt("response_status");
+        Optional<StoredResponse> response = r.wasNull() ? Optional.empty()
+                : Optional.of(new StoredResponse(status, Headers.read(r.getString("response_headers")), bytes(r.getBytes("response_body"))));
+        return new JournaledRequest(r.getString("id"), request, RequestState.valueOf(r.getString("state")), r.getInt("attempts"),
+                Instant.ofEpochMilli(r.getLong("created_at")), Instant.ofEpochMilli(r.getLong("updated_at")),
+                Optional.ofNullable(r.getString("last_error")), response);
+    }
+
+    private static byte[] bytes(byte[] b) {
+        return b == null ? new byte[0] : b;
+    }
+
+    /** A time-ordered random UUID (version 7): milliseconds since the epoch, then 74 random bits. */
+    static String newId(long millis) {
+        long random = RANDOM.nextLong();
+        long msb = (millis << 16) | 0x7000L | (RANDOM.nextInt() & 0x0fffL);
+        long lsb = (random & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
+    }
+
+    /** Stops the writer after it committed what is queued. */
+    void closeWriter() {
+        try {
+            writer.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
