@@ -52,7 +52,12 @@ public interface Journal extends AutoCloseable {
      */
     CompletableFuture<Admission> admit(NewRequest request);
 
-    /** Marks a request IN_FLIGHT: it is being sent, attempt {@code attempts so far + 1}. */
+    /**
+     * Marks a request IN_FLIGHT: it is being sent, attempt {@code attempts so far + 1}.
+     *
+     * <p>This and every other move of an admitted request fail with {@link FencedException} when another journal took the
+     * request over (this one's lease ran out); {@link #revive} (an operator's) takes it back.
+     */
     CompletableFuture<JournaledRequest> markInFlight(String id);
 
     /** Stores the response and marks the request COMPLETED. */
@@ -72,6 +77,32 @@ public interface Journal extends AutoCloseable {
      * replay, or a client's retry of a request that was refused before it was sent.
      */
     CompletableFuture<JournaledRequest> revive(String id);
+
+    /**
+     * Renews the leases of the unfinished requests this journal owns (done by the journal itself every third of the
+     * lease; callable for tests).
+     *
+     * @return completes with how many were renewed, once committed
+     */
+    CompletableFuture<Integer> renew();
+
+    /**
+     * Takes over, oldest first, at most {@code max} unfinished requests whose owner's lease ran out: each becomes this
+     * journal's with a fencing token one higher, an in-flight one pending again, and the former owner's writes about it
+     * are refused from then on ({@link FencedException}). What a replica does for a dead one; the caller sends them.
+     *
+     * @return completes with the requests taken over, once committed
+     */
+    CompletableFuture<List<JournaledRequest>> takeOver(int max);
+
+    /** This journal's name as the owner of requests ({@link Lease#owner()}). */
+    String owner();
+
+    /**
+     * Whether this journal alone writes its storage (SQLite: the lock file): then every request in it is this journal's,
+     * whoever held it before (a process that is gone); on PostgreSQL, shared by replicas, a request is its holder's.
+     */
+    boolean exclusive();
 
     /** The request with this id. */
     Optional<JournaledRequest> get(String id);

@@ -5,7 +5,7 @@ package dev.supervision.journal;
  * process, unreadable), or a write could not be committed (a full disk, an I/O error). A write that fails with it
  * was not committed: nothing it carried may be acknowledged. The message names the file and what to do.
  */
-public final class JournalException extends RuntimeException {
+public sealed class JournalException extends RuntimeException permits FencedException {
     private static final long serialVersionUID = 1L;
 
     /**

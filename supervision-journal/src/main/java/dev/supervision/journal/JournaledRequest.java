@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param updatedAt when its state last changed
  * @param lastError why the last attempt failed, or why it was dead-lettered or failed
  * @param response  the stored response, once COMPLETED (or FAILED with an answer)
+ * @param lease     which journal owns it and until when ({@link Lease})
  */
 public record JournaledRequest(String id, NewRequest request, RequestState state, int attempts, Instant createdAt,
-                               Instant updatedAt, Optional<String> lastError, Optional<StoredResponse> response) {
+                               Instant updatedAt, Optional<String> lastError, Optional<StoredResponse> response, Lease lease) {
     public JournaledRequest {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(request, "request");
@@ -26,5 +27,6 @@ public record JournaledRequest(String id, NewRequest request, RequestState state
         Objects.requireNonNull(updatedAt, "updatedAt");
         Objects.requireNonNull(lastError, "lastError");
         Objects.requireNonNull(response, "response");
+        Objects.requireNonNull(lease, "lease");
     }
 }

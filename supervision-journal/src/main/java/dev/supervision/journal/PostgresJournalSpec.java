@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  *
  * <p>Defaults: schema {@code supervision_journal} (created at first open, with its tables), 4 pooled read connections
  * (HikariCP) beside the writer's own, completed and failed requests kept 24 hours, up to 512 writes committed together,
- * the system clock. {@link #toString()} leaves the password out.
+ * the system clock, owner {@link JournalSpec#defaultOwner()}, leases of 10 s. {@link #toString()} leaves the password out.
  *
  * @param jdbcUrl   {@code jdbc:postgresql://host:port/database}
  * @param user      the role to connect as
@@ -21,9 +21,11 @@ import java.util.regex.Pattern;
  * @param retention how long completed and failed requests, and so their idempotency keys, are kept
  * @param maxBatch  the most writes committed in one transaction
  * @param clock     the clock of every timestamp and of the retention
+ * @param owner     this journal's name as the owner of the requests it admits or takes over ({@link Lease})
+ * @param lease     how long a request stays this journal's without a renewal (renewed every third of it)
  */
 public record PostgresJournalSpec(String jdbcUrl, String user, String password, String schema, int readers, Duration retention,
-                                  int maxBatch, Clock clock) {
+                                  int maxBatch, Clock clock, String owner, Duration lease) {
     private static final Pattern SCHEMA = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
     /** @throws IllegalArgumentException naming the setting and the value if one is out of range */
@@ -42,6 +44,7 @@ public record PostgresJournalSpec(String jdbcUrl, String user, String password, 
             throw new IllegalArgumentException("retention: expected > 0, was " + retention);
         }
         if (maxBatch < 1 || maxBatch > 100_000) throw new IllegalArgumentException("maxBatch: expected 1..100000, was " + maxBatch);
+        JournalSpec.checkOwnerAndLease(owner, lease);
     }
 
     /** A builder for the journal at {@code jdbcUrl}. */
@@ -52,7 +55,7 @@ public record PostgresJournalSpec(String jdbcUrl, String user, String password, 
     @Override
     public String toString() {
         return "PostgresJournalSpec[" + jdbcUrl + ", user " + user + ", schema " + schema + ", readers " + readers + ", retention "
-                + retention + ", maxBatch " + maxBatch + "]";
+                + retention + ", maxBatch " + maxBatch + ", owner " + owner + ", lease " + lease + "]";
     }
 
     /** Not thread-safe; {@link #build()} validates. */
@@ -65,6 +68,8 @@ public record PostgresJournalSpec(String jdbcUrl, String user, String password, 
         private Duration retention = JournalSpec.DEFAULT_RETENTION;
         private int maxBatch = JournalSpec.DEFAULT_MAX_BATCH;
         private Clock clock = Clock.systemUTC();
+        private String owner;
+        private Duration lease = JournalSpec.DEFAULT_LEASE;
 
         private Builder(String jdbcUrl) {
             this.jdbcUrl = jdbcUrl;
@@ -107,9 +112,22 @@ public record PostgresJournalSpec(String jdbcUrl, String user, String password, 
             return this;
         }
 
+        /** This journal's name as an owner of requests (unique per replica); default {@link JournalSpec#defaultOwner()}. */
+        public Builder owner(String owner) {
+            this.owner = owner;
+            return this;
+        }
+
+        /** How long a request stays this journal's without a renewal; default 10 s. */
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
         /** @throws IllegalArgumentException naming the setting and the value if one is out of range */
         public PostgresJournalSpec build() {
-            return new PostgresJournalSpec(jdbcUrl, user, password, schema, readers, retention, maxBatch, clock);
+            return new PostgresJournalSpec(jdbcUrl, user, password, schema, readers, retention, maxBatch, clock,
+                    owner == null ? JournalSpec.defaultOwner() : owner, lease);
         }
     }
 }

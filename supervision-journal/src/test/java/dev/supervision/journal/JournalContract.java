@@ -184,4 +184,18 @@ abstract class JournalContract {
                 .hasCauseInstanceOf(JournalException.class).hasMessageContaining(" is closed");
         assertThatThrownBy(j::counts).isInstanceOf(JournalException.class).hasMessageContaining(" is closed");
     }
+
+    @Test
+    void anAdmittedRequestIsLeasedToItsJournalWhichRenewsWhatItOwns() {
+        Journal j = journal();
+        JournaledRequest e = j.admit(request(null, "leased")).join().entry();
+        assertThat(e.lease()).isEqualTo(new Lease(j.owner(), 1, clock.instant().plus(JournalSpec.DEFAULT_LEASE)));
+        assertThat(j.get(e.id()).orElseThrow().lease()).isEqualTo(e.lease());
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(j.renew().join()).isEqualTo(1);
+        assertThat(j.get(e.id()).orElseThrow().lease().until()).isEqualTo(clock.instant().plus(JournalSpec.DEFAULT_LEASE));
+        j.complete(e.id(), new StoredResponse(200, List.of(), new byte[0])).join();
+        assertThat(j.renew().join()).as("a finished request needs no lease").isZero();
+        assertThat(j.takeOver(10).join()).as("nothing of another's").isEmpty();
+    }
 }

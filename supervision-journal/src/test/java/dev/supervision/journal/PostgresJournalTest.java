@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,8 +45,10 @@ class PostgresJournalTest extends JournalContract {
         assertThat(b.get(first.id())).contains(first);
         assertThat(b.admit(request("shared-key", "{\"prompt\":\"hi\"}")).join()).isInstanceOf(Admission.Duplicate.class)
                 .extracting(Admission::entry).extracting(JournaledRequest::id).isEqualTo(first.id());
-        b.markInFlight(first.id()).join();
-        assertThat(a.get(first.id()).orElseThrow().state()).isEqualTo(RequestState.IN_FLIGHT);
+        a.markInFlight(first.id()).join();
+        assertThat(b.get(first.id()).orElseThrow().state()).isEqualTo(RequestState.IN_FLIGHT);
+        assertThatThrownBy(() -> b.complete(first.id(), new StoredResponse(200, List.of(), new byte[0])).join())
+                .as("a's, its lease running").hasCauseInstanceOf(FencedException.class);
     }
 
     @Test
@@ -64,7 +67,7 @@ class PostgresJournalTest extends JournalContract {
             s.execute("UPDATE " + schema + ".meta SET value = '99' WHERE key = 'schema'");
         }
         assertThatThrownBy(this::journal).isInstanceOf(JournalException.class)
-                .hasMessageContaining("was written by a newer version (schema 99, this one reads 1); it was left as it is");
+                .hasMessageContaining("was written by a newer version (schema 99, this one reads 2); it was left as it is");
     }
 
     @Test
@@ -75,5 +78,61 @@ class PostgresJournalTest extends JournalContract {
                 .hasMessage("schema: expected letters, digits and '_' (at most 63), was 'a;drop'");
         assertThat(PostgresJournalSpec.builder("jdbc:postgresql://x/y").credentials("app", "s3cret").build().toString())
                 .doesNotContain("s3cret");
+    }
+
+    /**
+     * Two replicas on one journal: the one that stops renewing (here: its lease of 10 min, the clock moved past it) loses
+     * its requests to the other, which takes them over with a higher fencing token; from then on the first one's writes
+     * about them are refused and nothing it writes lands.
+     */
+    @Test
+    void aReplicaTakesOverWhatAnotherDidNotRenewAndFencesItsWrites() {
+        Journal a = register(Journal.postgres(spec().owner("replica-a").lease(Duration.ofMinutes(10)).build()));
+        Journal b = register(Journal.postgres(spec().owner("replica-b").build()));
+        String sent = a.admit(request(null, "sent")).join().entry().id();
+        String waiting = a.admit(request(null, "waiting")).join().entry().id();
+        a.markInFlight(sent).join();
+        assertThat(b.takeOver(10).join()).as("a's leases run").isEmpty();
+
+        clock.advance(Duration.ofMinutes(11));
+        List<JournaledRequest> taken = b.takeOver(10).join();
+        assertThat(taken).extracting(JournaledRequest::id).containsExactly(sent, waiting);
+        assertThat(taken).allSatisfy(e -> {
+            assertThat(e.lease().owner()).isEqualTo("replica-b");
+            assertThat(e.lease().token()).isEqualTo(2);
+            assertThat(e.state()).isEqualTo(RequestState.PENDING);
+            assertThat(e.lastError()).contains("taken over from replica-a: its lease ran out");
+        });
+        assertThatThrownBy(() -> a.complete(sent, new StoredResponse(200, List.of(), "late".getBytes())).join())
+                .hasCauseInstanceOf(FencedException.class)
+                .hasMessageContaining("cannot complete request " + sent + ": replica-b holds it (fencing token 2), not this journal"
+                        + " (replica-a); only its holder writes about it");
+        assertThat(a.renew().join()).isZero();
+        b.markInFlight(sent).join();
+        assertThat(b.complete(sent, new StoredResponse(200, List.of(), "done".getBytes())).join().response().orElseThrow().body())
+                .isEqualTo("done".getBytes());
+        assertThat(a.get(sent).orElseThrow().attempts()).isEqualTo(2);
+    }
+
+    /** Replicas taking over at the same time take disjoint requests (FOR UPDATE SKIP LOCKED), all of them between them. */
+    @Test
+    void replicasTakingOverTogetherTakeEachRequestOnce() {
+        Journal dead = register(Journal.postgres(spec().owner("dead").lease(Duration.ofMinutes(10)).build()));
+        List<String> ids = java.util.stream.IntStream.range(0, 60).mapToObj(i -> dead.admit(request(null, "r" + i)))
+                .map(java.util.concurrent.CompletableFuture::join).map(x -> x.entry().id()).toList();
+        clock.advance(Duration.ofMinutes(11));
+        Journal b = register(Journal.postgres(spec().owner("b").build()));
+        Journal c = register(Journal.postgres(spec().owner("c").build()));
+        var byB = b.takeOver(40);
+        var byC = c.takeOver(40);
+        List<String> tb = byB.join().stream().map(JournaledRequest::id).toList();
+        List<String> tc = byC.join().stream().map(JournaledRequest::id).toList();
+        assertThat(tb).doesNotContainAnyElementsOf(tc);
+        assertThat(new java.util.ArrayList<>(tb) {{ addAll(tc); }}).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    private Journal register(Journal j) {
+        open.add(j);
+        return j;
     }
 }

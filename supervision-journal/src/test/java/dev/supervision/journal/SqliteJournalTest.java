@@ -75,4 +75,53 @@ class SqliteJournalTest extends JournalContract {
                 .hasMessageContaining("journal " + file + " is corrupt").hasMessageContaining("left as it is");
         assertThat(Files.readAllBytes(file)).isEqualTo(bytes);
     }
+
+    /** The lock file proves the previous process is gone: what it left unfinished is the next journal's, taken at its first write. */
+    @Test
+    void theNextJournalOnTheFileTakesOverWhatThePreviousLeftUnfinished() {
+        Journal first = sqlite(JournalSpec.builder(dir.resolve("journal.db")).clock(clock).owner("first").build());
+        String id = first.admit(request(null, "left")).join().entry().id();
+        first.markInFlight(id).join();
+        first.close();
+        Journal next = sqlite(JournalSpec.builder(dir.resolve("journal.db")).clock(clock).owner("next").build());
+        assertThat(next.exclusive()).isTrue();
+        assertThat(next.get(id).orElseThrow().lease().owner()).isEqualTo("first");          // nothing written at open
+        assertThat(next.requeue(id, "the proxy stopped while it was in flight").join().lease()).satisfies(l -> {
+            assertThat(l.owner()).isEqualTo("next");
+            assertThat(l.token()).isEqualTo(2);
+        });
+        assertThat(next.markInFlight(id).join().attempts()).isEqualTo(2);
+    }
+
+    /** A journal written by the first version (no leases) is brought up to this one's schema, its requests kept. */
+    @Test
+    void aVersionOneJournalIsMigratedAndKept() throws Exception {
+        Path file = dir.resolve("v1.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            s.execute("CREATE TABLE requests (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,"
+                    + " fingerprint TEXT NOT NULL, method TEXT NOT NULL, target TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,"
+                    + " state TEXT NOT NULL, attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+                    + " last_error TEXT, response_status INTEGER, response_headers TEXT, response_body BLOB)");
+            s.execute("CREATE INDEX requests_by_state ON requests (state, seq)");
+            s.execute("INSERT INTO meta VALUES ('schema', '1')");
+            s.execute("INSERT INTO requests (id, idempotency_key, fingerprint, method, target, headers, body, state, attempts, created_at,"
+                    + " updated_at) VALUES ('old-1', 'k-old', 'f', 'POST', '/v1/chat/completions', '', X'7B7D', 'PENDING', 0, 1, 1)");
+        }
+        Journal j = sqlite(JournalSpec.builder(file).clock(clock).owner("upgraded").build());
+        assertThat(j.get("old-1").orElseThrow()).satisfies(e -> {
+            assertThat(e.state()).isEqualTo(RequestState.PENDING);
+            assertThat(e.request().idempotencyKey()).contains("k-old");
+            assertThat(e.lease().owner()).isEmpty();                 // a version-1 request: held by nobody
+        });
+        assertThat(j.unfinished()).extracting(JournaledRequest::id).containsExactly("old-1");
+        j.close();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getString(1)).isEqualTo("2");
+        }
+    }
 }

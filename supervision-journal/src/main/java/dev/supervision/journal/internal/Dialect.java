@@ -21,6 +21,15 @@ sealed interface Dialect {
     /** The error in words for a journal's message. */
     String describe(SQLException e);
 
+    /** What a takeover's row selection ends with: PostgreSQL skips rows another replica is taking. */
+    String skipLocked();
+
+    /**
+     * Whether one journal alone writes the database (SQLite: its lock file): then every request in it is that journal's,
+     * whoever held it before (a process that is gone), and a write makes it so.
+     */
+    boolean exclusive();
+
     /** SQLite: one connection in autocommit mode, explicit BEGIN IMMEDIATE / COMMIT. */
     record Sqlite() implements Dialect {
         @Override public void begin(Connection c) throws SQLException { execute(c, "BEGIN IMMEDIATE"); }
@@ -30,6 +39,10 @@ sealed interface Dialect {
         @Override public void rollback(Connection c) throws SQLException { execute(c, "ROLLBACK"); }
 
         @Override public boolean savepoints() { return false; }
+
+        @Override public String skipLocked() { return ""; }                // one writer: nothing to skip
+
+        @Override public boolean exclusive() { return true; }
 
         @Override
         public boolean fatal(SQLException e) {
@@ -56,6 +69,10 @@ sealed interface Dialect {
         @Override public void rollback(Connection c) throws SQLException { c.rollback(); }
 
         @Override public boolean savepoints() { return true; }
+
+        @Override public String skipLocked() { return " FOR UPDATE SKIP LOCKED"; }
+
+        @Override public boolean exclusive() { return false; }
 
         @Override
         public boolean fatal(SQLException e) {

@@ -18,15 +18,15 @@ import java.util.Properties;
  * refused. Thread-safe.
  */
 public final class PostgresJournal extends SqlJournal {
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
     /** The advisory lock taken while the schema is checked or created ("supervision journal" as a number). */
     private static final long SCHEMA_LOCK = 0x5355504a4f55524eL;
 
     private final HikariDataSource readers;
 
     private PostgresJournal(PostgresJournalSpec spec, Connection writeConnection, HikariDataSource readers) {
-        super(spec.jdbcUrl() + " (schema " + spec.schema() + ")", spec.clock(), spec.retention(), spec.maxBatch(), new Dialect.Postgres(),
-                writeConnection, () -> connect(spec));
+        super(spec.jdbcUrl() + " (schema " + spec.schema() + ")", spec.clock(), spec.retention(), spec.maxBatch(), spec.owner(), spec.lease(),
+                new Dialect.Postgres(), writeConnection, () -> connect(spec));
         this.readers = readers;
     }
 
@@ -79,25 +79,31 @@ public final class PostgresJournal extends SqlJournal {
             s.execute("SELECT pg_advisory_xact_lock(" + SCHEMA_LOCK + ")");
             s.execute("CREATE SCHEMA IF NOT EXISTS " + spec.schema());
             s.execute("CREATE TABLE IF NOT EXISTS " + spec.schema() + ".meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            int version = 0;
             try (ResultSet r = s.executeQuery("SELECT value FROM " + spec.schema() + ".meta WHERE key = 'schema'")) {
-                if (r.next()) {
-                    int version = Integer.parseInt(r.getString(1));
-                    if (version > SCHEMA_VERSION) {
-                        throw new JournalException("journal " + where + " was written by a newer version (schema " + version
-                                + ", this one reads " + SCHEMA_VERSION + "); it was left as it is", null);
-                    }
-                    c.commit();
-                    return;
-                }
+                if (r.next()) version = Integer.parseInt(r.getString(1));
             }
-            // seq: the order of admission (an identity: never reused); replays go in that order.
-            s.execute("CREATE TABLE " + spec.schema() + ".requests (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-                    + " id TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE, fingerprint TEXT NOT NULL, method TEXT NOT NULL,"
-                    + " target TEXT NOT NULL, headers TEXT NOT NULL, body BYTEA NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
-                    + " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, last_error TEXT, response_status INTEGER,"
-                    + " response_headers TEXT, response_body BYTEA)");
-            s.execute("CREATE INDEX requests_by_state ON " + spec.schema() + ".requests (state, seq)");
-            s.execute("INSERT INTO " + spec.schema() + ".meta (key, value) VALUES ('schema', '" + SCHEMA_VERSION + "')");
+            if (version > SCHEMA_VERSION) {
+                throw new JournalException("journal " + where + " was written by a newer version (schema " + version
+                        + ", this one reads " + SCHEMA_VERSION + "); it was left as it is", null);
+            }
+            if (version == 0) {
+                // seq: the order of admission (an identity: never reused); replays go in that order.
+                s.execute("CREATE TABLE " + spec.schema() + ".requests (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                        + " id TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE, fingerprint TEXT NOT NULL, method TEXT NOT NULL,"
+                        + " target TEXT NOT NULL, headers TEXT NOT NULL, body BYTEA NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+                        + " created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, last_error TEXT, response_status INTEGER,"
+                        + " response_headers TEXT, response_body BYTEA)");
+                s.execute("CREATE INDEX requests_by_state ON " + spec.schema() + ".requests (state, seq)");
+                s.execute("INSERT INTO " + spec.schema() + ".meta (key, value) VALUES ('schema', '1')");
+                version = 1;
+            }
+            if (version == 1) {
+                // 1 -> 2: leases. A version-1 journal's requests belong to nobody, their lease long over: a replica takes them.
+                s.execute("ALTER TABLE " + spec.schema() + ".requests ADD COLUMN owner TEXT NOT NULL DEFAULT '',"
+                        + " ADD COLUMN token BIGINT NOT NULL DEFAULT 1, ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0");
+                s.execute("UPDATE " + spec.schema() + ".meta SET value = '2' WHERE key = 'schema'");
+            }
             c.commit();
         } catch (SQLException | RuntimeException e) {
             c.rollback();

@@ -1,10 +1,12 @@
 package dev.supervision.journal.internal;
 
 import dev.supervision.journal.Admission;
+import dev.supervision.journal.FencedException;
 import dev.supervision.journal.Journal;
 import dev.supervision.journal.JournalCounts;
 import dev.supervision.journal.JournalException;
 import dev.supervision.journal.JournaledRequest;
+import dev.supervision.journal.Lease;
 import dev.supervision.journal.NewRequest;
 import dev.supervision.journal.RequestState;
 import dev.supervision.journal.StoredResponse;
@@ -31,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 abstract sealed class SqlJournal implements Journal permits SqliteJournal, PostgresJournal {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final String COLUMNS = "id, idempotency_key, method, target, headers, body, state, attempts, created_at,"
-            + " updated_at, last_error, response_status, response_headers, response_body";
+            + " updated_at, last_error, response_status, response_headers, response_body, owner, token, lease_until";
     private static final String SELECT_BY_ID = "SELECT " + COLUMNS + " FROM requests WHERE id = ?";
 
     /** What the journal is called in messages: its file, or its database. */
@@ -39,16 +41,31 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
     private final Clock clock;
     private final Duration retention;
     private final Dialect dialect;
+    private final String owner;
+    private final Duration lease;
     final Writer writer;
     final AtomicBoolean closed = new AtomicBoolean();
 
-    SqlJournal(String name, Clock clock, Duration retention, int maxBatch, Dialect dialect, Connection writeConnection,
-               Writer.ConnectionSource source) {
+    SqlJournal(String name, Clock clock, Duration retention, int maxBatch, String owner, Duration lease, Dialect dialect,
+               Connection writeConnection, Writer.ConnectionSource source) {
         this.name = name;
         this.clock = clock;
         this.retention = retention;
+        this.owner = owner;
+        this.lease = lease;
         this.dialect = dialect;
-        this.writer = new Writer(dialect, writeConnection, source, name, maxBatch, () -> prune(clock.instant()));
+        this.writer = new Writer(dialect, writeConnection, source, name, maxBatch, Math.max(100, lease.toMillis() / 3), this::periodic);
+    }
+
+    private long lastPrune;
+
+    /** On the writer thread every third of the lease: the leases renewed; once a minute, the retention's pruning. */
+    private void periodic() {
+        renew();
+        if (clock.millis() - lastPrune >= Writer.PRUNE_EVERY_MILLIS) {
+            lastPrune = clock.millis();
+            prune(clock.instant());
+        }
     }
 
     /** A connection to read on (the caller's thread), given back by {@link #giveBack}. */
@@ -75,7 +92,8 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
             long now = clock.millis();
             String id = newId(now);
             PreparedStatement ps = c.prepare("INSERT INTO requests (id, idempotency_key, fingerprint, method, target,"
-                    + " headers, body, state, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)");
+                    + " headers, body, state, attempts, created_at, updated_at, owner, token, lease_until)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, 1, ?)");
             ps.setString(1, id);
             ps.setString(2, request.idempotencyKey().orElse(null));
             ps.setString(3, fingerprint);
@@ -85,9 +103,12 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
             ps.setBytes(7, request.body());
             ps.setLong(8, now);
             ps.setLong(9, now);
+            ps.setString(10, owner);
+            ps.setLong(11, now + lease.toMillis());
             ps.executeUpdate();
             Instant at = Instant.ofEpochMilli(now);
-            return new Admission.Admitted(new JournaledRequest(id, request, RequestState.PENDING, 0, at, at, Optional.empty(), Optional.empty()));
+            return new Admission.Admitted(new JournaledRequest(id, request, RequestState.PENDING, 0, at, at, Optional.empty(), Optional.empty(),
+                    new Lease(owner, 1, Instant.ofEpochMilli(now + lease.toMillis()))));
         });
     }
 
@@ -123,7 +144,7 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
     @Override
     public CompletableFuture<JournaledRequest> revive(String id) {
         return transition(id, "revive", List.of(RequestState.DEAD_LETTERED, RequestState.FAILED),
-                "state = 'PENDING', attempts = 0, response_status = NULL, response_headers = NULL, response_body = NULL", null, null);
+                "state = 'PENDING', attempts = 0, response_status = NULL, response_headers = NULL, response_body = NULL", null, null, true);
     }
 
     /**
@@ -132,26 +153,100 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
      */
     private CompletableFuture<JournaledRequest> transition(String id, String what, List<RequestState> from, String set, String error,
                                                            StoredResponse response) {
+        return transition(id, what, from, set, error, response, false);
+    }
+
+    /**
+     * Moves request {@code id} from one of {@code from} with {@code set} (its {@code ?}s bound to the response's status,
+     * headers and body when {@code response} is given), stamping updated_at and, when given, last_error. Only while this
+     * journal holds it, with the token it read (a takeover in between fences the write), unless {@code takeBack} (an
+     * operator's revive) or the database is this journal's alone ({@link Dialect#exclusive()}): then it becomes this
+     * journal's, with a token one higher when it was another's.
+     */
+    private CompletableFuture<JournaledRequest> transition(String id, String what, List<RequestState> from, String set, String error,
+                                                           StoredResponse response, boolean takeBack) {
         return writer.submit(c -> {
             JournaledRequest before = selectOne(c.prepare(SELECT_BY_ID), id).orElseThrow(() ->
                     new IllegalArgumentException("cannot " + what + " request " + id + ": the journal has no such request"));
             if (!from.contains(before.state())) {
                 throw new IllegalStateException("cannot " + what + " request " + id + ": it is " + before.state() + ", expected one of " + from);
             }
+            boolean claim = takeBack || dialect.exclusive();
+            if (!claim && !before.lease().owner().equals(owner)) throw fenced(what, before);
+            long now = clock.millis();
             PreparedStatement ps = c.prepare("UPDATE requests SET " + set + ", updated_at = ?" + (error != null ? ", last_error = ?" : "")
-                    + " WHERE id = ?");
+                    + (claim ? ", token = CASE WHEN owner = ? THEN token ELSE token + 1 END, owner = ?" : "")
+                    + ", lease_until = ? WHERE id = ? AND token = ?");
             int i = 1;
             if (response != null) {
                 ps.setInt(i++, response.status());
                 ps.setString(i++, Headers.write(response.headers()));
                 ps.setBytes(i++, response.body());
             }
-            long now = clock.millis();
             ps.setLong(i++, now);
             if (error != null) ps.setString(i++, error);
-            ps.setString(i, id);
-            ps.executeUpdate();
+            if (claim) {
+                ps.setString(i++, owner);
+                ps.setString(i++, owner);
+            }
+            ps.setLong(i++, now + lease.toMillis());
+            ps.setString(i++, id);
+            ps.setLong(i, before.lease().token());
+            if (ps.executeUpdate() == 0) {                         // taken over since it was read (another replica's write)
+                throw fenced(what, selectOne(c.prepare(SELECT_BY_ID), id).orElse(before));
+            }
             return selectOne(c.prepare(SELECT_BY_ID), id).orElseThrow();
+        });
+    }
+
+    private FencedException fenced(String what, JournaledRequest now) {
+        return new FencedException("cannot " + what + " request " + now.id() + ": " + now.lease().owner() + " holds it (fencing token "
+                + now.lease().token() + "), not this journal (" + owner + "); only its holder writes about it");
+    }
+
+    @Override
+    public String owner() {
+        return owner;
+    }
+
+    @Override
+    public boolean exclusive() {
+        return dialect.exclusive();
+    }
+
+    @Override
+    public CompletableFuture<Integer> renew() {
+        return writer.submit(c -> {
+            long now = clock.millis();
+            PreparedStatement ps = c.prepare("UPDATE requests SET lease_until = ? WHERE owner = ? AND state IN ('PENDING', 'IN_FLIGHT')");
+            ps.setLong(1, now + lease.toMillis());
+            ps.setString(2, owner);
+            return ps.executeUpdate();
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<JournaledRequest>> takeOver(int max) {
+        if (max < 1) throw new IllegalArgumentException("max: expected >= 1, was " + max);
+        return writer.submit(c -> {
+            long now = clock.millis();
+            PreparedStatement ps = c.prepare("UPDATE requests SET owner = ?, token = token + 1, lease_until = ?, state = 'PENDING',"
+                    + " last_error = 'taken over from ' || owner || ': its lease ran out' WHERE seq IN (SELECT seq FROM requests"
+                    + " WHERE state IN ('PENDING', 'IN_FLIGHT') AND lease_until < ? AND owner <> ? ORDER BY seq LIMIT ?"
+                    + dialect.skipLocked() + ") RETURNING id");
+            ps.setString(1, owner);
+            ps.setLong(2, now + lease.toMillis());
+            ps.setLong(3, now);
+            ps.setString(4, owner);
+            ps.setInt(5, max);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet r = ps.executeQuery()) {
+                while (r.next()) ids.add(r.getString(1));
+            }
+            List<JournaledRequest> taken = new ArrayList<>();
+            for (String id : ids) taken.add(selectOne(c.prepare(SELECT_BY_ID), id).orElseThrow());
+            taken.sort(java.util.Comparator.comparing(JournaledRequest::createdAt));
+            return taken;
         });
     }
 
@@ -246,7 +341,8 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
                 : Optional.of(new StoredResponse(status, Headers.read(r.getString("response_headers")), bytes(r.getBytes("response_body"))));
         return new JournaledRequest(r.getString("id"), request, RequestState.valueOf(r.getString("state")), r.getInt("attempts"),
                 Instant.ofEpochMilli(r.getLong("created_at")), Instant.ofEpochMilli(r.getLong("updated_at")),
-                Optional.ofNullable(r.getString("last_error")), response);
+                Optional.ofNullable(r.getString("last_error")), response,
+                new Lease(r.getString("owner"), r.getLong("token"), Instant.ofEpochMilli(r.getLong("lease_until"))));
     }
 
     private static byte[] bytes(byte[] b) {

@@ -30,7 +30,7 @@ import java.util.concurrent.BlockingQueue;
 public final class SqliteJournal extends SqlJournal {
     /** The first 16 bytes of every SQLite database file. */
     private static final byte[] MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     private static final int READERS = 4;
 
     private final JournalSpec spec;
@@ -40,8 +40,8 @@ public final class SqliteJournal extends SqlJournal {
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
 
     private SqliteJournal(JournalSpec spec, FileChannel lockChannel, FileLock lock, Connection writeConnection) {
-        super(spec.file().toString(), spec.clock(), spec.retention(), spec.maxBatch(), new Dialect.Sqlite(), writeConnection,
-                () -> writeConnection);
+        super(spec.file().toString(), spec.clock(), spec.retention(), spec.maxBatch(), spec.owner(), spec.lease(), new Dialect.Sqlite(),
+                writeConnection, () -> writeConnection);
         this.spec = spec;
         this.lockChannel = lockChannel;
         this.lock = lock;
@@ -129,30 +129,49 @@ public final class SqliteJournal extends SqlJournal {
         }
     }
 
+    /**
+     * Creates the tables, or brings an older journal up to this version's schema (versioned SQL, one transaction per
+     * step): 1 → 2 added the lease (owner, fencing token, lease end). A newer schema is refused and left as it is.
+     */
     private static void createSchema(Connection c, Path path) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+            int version = 0;
             try (ResultSet r = s.executeQuery("SELECT value FROM meta WHERE key = 'schema'")) {
-                if (r.next()) {
-                    int version = Integer.parseInt(r.getString(1));
-                    if (version > SCHEMA_VERSION) {
-                        throw new JournalException("journal " + path + " was written by a newer version (schema " + version
-                                + ", this one reads " + SCHEMA_VERSION + "); it was left as it is", null);
-                    }
-                    return;
-                }
+                if (r.next()) version = Integer.parseInt(r.getString(1));
             }
+            if (version > SCHEMA_VERSION) {
+                throw new JournalException("journal " + path + " was written by a newer version (schema " + version
+                        + ", this one reads " + SCHEMA_VERSION + "); it was left as it is", null);
+            }
+            if (version == SCHEMA_VERSION) return;
             s.execute("BEGIN IMMEDIATE");
-            // seq: the order of admission (AUTOINCREMENT: never reused, even after pruning); replays go in that order.
-            s.execute("CREATE TABLE requests (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE, fingerprint TEXT NOT NULL,"
-                    + " method TEXT NOT NULL, target TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL, state TEXT NOT NULL,"
-                    + " attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, last_error TEXT,"
-                    + " response_status INTEGER, response_headers TEXT, response_body BLOB)");
-            s.execute("CREATE INDEX requests_by_state ON requests (state, seq)");
-            s.execute("INSERT INTO meta (key, value) VALUES ('schema', '" + SCHEMA_VERSION + "')");
+            if (version == 0) {
+                // seq: the order of admission (AUTOINCREMENT: never reused, even after pruning); replays go in that order.
+                s.execute("CREATE TABLE requests (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,"
+                        + " fingerprint TEXT NOT NULL, method TEXT NOT NULL, target TEXT NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL,"
+                        + " state TEXT NOT NULL, attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+                        + " last_error TEXT, response_status INTEGER, response_headers TEXT, response_body BLOB)");
+                s.execute("CREATE INDEX requests_by_state ON requests (state, seq)");
+                s.execute("INSERT INTO meta (key, value) VALUES ('schema', '1')");
+            }
+            // 1 -> 2: leases. Requests of a version-1 journal belong to nobody, their lease long over: the next owner takes them.
+            s.execute("ALTER TABLE requests ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+            s.execute("ALTER TABLE requests ADD COLUMN token INTEGER NOT NULL DEFAULT 1");
+            s.execute("ALTER TABLE requests ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0");
+            s.execute("UPDATE meta SET value = '" + SCHEMA_VERSION + "' WHERE key = 'schema'");
             s.execute("COMMIT");
+        } catch (SQLException | RuntimeException e) {
+            try (Statement s = c.createStatement()) {
+                if (!c.getAutoCommit()) c.rollback();
+                else s.execute("ROLLBACK");
+            } catch (SQLException ignored) {
+                // no transaction was open
+            }
+            throw e;
         }
     }
+
 
     @Override
     public void close() {

@@ -66,14 +66,15 @@ final class Writer {
     private final String file;
     private final int maxBatch;
     private final Runnable periodic;
+    private final long periodMillis;
     private final LinkedBlockingQueue<Queued<?>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closing;
 
     /**
-     * @param periodic run on the writer thread about every {@link #PRUNE_EVERY_MILLIS} (the pruning), between batches
+     * @param periodic run on the writer thread about every {@code periodMillis} (the leases' renewal, the pruning), between batches
      */
-    Writer(Dialect dialect, Connection connection, ConnectionSource source, String file, int maxBatch, Runnable periodic) {
+    Writer(Dialect dialect, Connection connection, ConnectionSource source, String file, int maxBatch, long periodMillis, Runnable periodic) {
         this.dialect = dialect;
         this.source = source;
         this.connection = connection;
@@ -81,6 +82,7 @@ final class Writer {
         this.file = file;
         this.maxBatch = maxBatch;
         this.periodic = periodic;
+        this.periodMillis = periodMillis;
         this.thread = Thread.ofPlatform().name("supervision-journal-writer").daemon(true).unstarted(this::loop);
         thread.start();
     }
@@ -104,11 +106,11 @@ final class Writer {
     }
 
     private void loop() {
-        long nextPeriodic = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+        long nextPeriodic = System.currentTimeMillis() + periodMillis;
         List<Queued<?>> batch = new ArrayList<>();
         while (true) {
             try {
-                Queued<?> first = queue.poll(1, TimeUnit.SECONDS);
+                Queued<?> first = queue.poll(Math.min(1000, periodMillis), TimeUnit.MILLISECONDS);
                 if (first != null) batch.add(first);
             } catch (InterruptedException e) {
                 // closing: commit what is queued, then end
@@ -118,11 +120,11 @@ final class Writer {
             batch.clear();
             if (closing && queue.isEmpty()) break;
             if (System.currentTimeMillis() >= nextPeriodic) {
-                nextPeriodic = System.currentTimeMillis() + PRUNE_EVERY_MILLIS;
+                nextPeriodic = System.currentTimeMillis() + periodMillis;
                 try {
                     periodic.run();
                 } catch (RuntimeException e) {
-                    LOG.warn("journal {}: pruning finished requests failed: {}", file, e.toString());
+                    LOG.warn("journal {}: renewing leases or pruning finished requests failed: {}", file, e.toString());
                 }
             }
         }

@@ -234,9 +234,13 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** At start: every unfinished request of the journal (this JVM's predecessor's) is sent again, in order. */
+    /**
+     * At start: every unfinished request this journal holds (on SQLite, all of them: the journal is this process's alone)
+     * is sent again, in order.
+     */
     public void replayUnfinished() {
         for (JournaledRequest e : journal.unfinished()) {
+            if (!journal.exclusive() && !e.lease().owner().equals(journal.owner())) continue;   // another replica's to finish
             if (e.state() == RequestState.IN_FLIGHT) journal.requeue(e.id(), "the proxy stopped while it was in flight").join();
             enqueue(e.id());
         }
