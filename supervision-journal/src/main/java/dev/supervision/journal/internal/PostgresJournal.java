@@ -50,7 +50,9 @@ public final class PostgresJournal extends SqlJournal {
             config.setConnectionTimeout(10_000);
             config.setInitializationFailTimeout(-1);                 // the writer's connection showed the server is there
             pool = new HikariDataSource(config);
-            return new PostgresJournal(spec, writer, pool);
+            PostgresJournal journal = new PostgresJournal(spec, writer, pool);
+            journal.startLease();
+            return journal;
         } catch (SQLException e) {
             closeQuietly(writer);
             if (pool != null) pool.close();
@@ -99,9 +101,11 @@ public final class PostgresJournal extends SqlJournal {
                 version = 1;
             }
             if (version == 1) {
-                // 1 -> 2: leases. A version-1 journal's requests belong to nobody, their lease long over: a replica takes them.
+                // 1 -> 2: leases. A request's holder and fencing token; one heartbeat row per replica in owners. A version-1
+                // journal's requests belong to nobody, with no lease: a replica takes them over.
                 s.execute("ALTER TABLE " + spec.schema() + ".requests ADD COLUMN owner TEXT NOT NULL DEFAULT '',"
-                        + " ADD COLUMN token BIGINT NOT NULL DEFAULT 1, ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0");
+                        + " ADD COLUMN token BIGINT NOT NULL DEFAULT 1");
+                s.execute("CREATE TABLE " + spec.schema() + ".owners (owner TEXT PRIMARY KEY, lease_until BIGINT NOT NULL)");
                 s.execute("UPDATE " + spec.schema() + ".meta SET value = '2' WHERE key = 'schema'");
             }
             c.commit();
@@ -124,6 +128,7 @@ public final class PostgresJournal extends SqlJournal {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        endLease();
         closeWriter();
         closeQuietly(writer.connection());
         readers.close();

@@ -32,8 +32,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 abstract sealed class SqlJournal implements Journal permits SqliteJournal, PostgresJournal {
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A request's columns, and its holder's lease end from {@code owners} (one heartbeat row per journal). */
     static final String COLUMNS = "id, idempotency_key, method, target, headers, body, state, attempts, created_at,"
-            + " updated_at, last_error, response_status, response_headers, response_body, owner, token, lease_until";
+            + " updated_at, last_error, response_status, response_headers, response_body, owner, token,"
+            + " COALESCE((SELECT o.lease_until FROM owners o WHERE o.owner = requests.owner), 0) AS lease_until";
     private static final String SELECT_BY_ID = "SELECT " + COLUMNS + " FROM requests WHERE id = ?";
 
     /** What the journal is called in messages: its file, or its database. */
@@ -58,6 +60,8 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
     }
 
     private long lastPrune;
+    /** When this journal's lease ends unless renewed (its row in {@code owners}). */
+    private volatile long leaseUntil;
 
     /** On the writer thread every third of the lease: the leases renewed; once a minute, the retention's pruning. */
     private void periodic() {
@@ -92,8 +96,8 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
             long now = clock.millis();
             String id = newId(now);
             PreparedStatement ps = c.prepare("INSERT INTO requests (id, idempotency_key, fingerprint, method, target,"
-                    + " headers, body, state, attempts, created_at, updated_at, owner, token, lease_until)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, 1, ?)");
+                    + " headers, body, state, attempts, created_at, updated_at, owner, token)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, 1)");
             ps.setString(1, id);
             ps.setString(2, request.idempotencyKey().orElse(null));
             ps.setString(3, fingerprint);
@@ -104,11 +108,10 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
             ps.setLong(8, now);
             ps.setLong(9, now);
             ps.setString(10, owner);
-            ps.setLong(11, now + lease.toMillis());
             ps.executeUpdate();
             Instant at = Instant.ofEpochMilli(now);
             return new Admission.Admitted(new JournaledRequest(id, request, RequestState.PENDING, 0, at, at, Optional.empty(), Optional.empty(),
-                    new Lease(owner, 1, Instant.ofEpochMilli(now + lease.toMillis()))));
+                    new Lease(owner, 1, Instant.ofEpochMilli(leaseUntil))));
         });
     }
 
@@ -176,7 +179,7 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
             long now = clock.millis();
             PreparedStatement ps = c.prepare("UPDATE requests SET " + set + ", updated_at = ?" + (error != null ? ", last_error = ?" : "")
                     + (claim ? ", token = CASE WHEN owner = ? THEN token ELSE token + 1 END, owner = ?" : "")
-                    + ", lease_until = ? WHERE id = ? AND token = ?");
+                    + " WHERE id = ? AND token = ?");
             int i = 1;
             if (response != null) {
                 ps.setInt(i++, response.status());
@@ -189,7 +192,6 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
                 ps.setString(i++, owner);
                 ps.setString(i++, owner);
             }
-            ps.setLong(i++, now + lease.toMillis());
             ps.setString(i++, id);
             ps.setLong(i, before.lease().token());
             if (ps.executeUpdate() == 0) {                         // taken over since it was read (another replica's write)
@@ -217,12 +219,49 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
     @Override
     public CompletableFuture<Integer> renew() {
         return writer.submit(c -> {
-            long now = clock.millis();
-            PreparedStatement ps = c.prepare("UPDATE requests SET lease_until = ? WHERE owner = ? AND state IN ('PENDING', 'IN_FLIGHT')");
-            ps.setLong(1, now + lease.toMillis());
-            ps.setString(2, owner);
-            return ps.executeUpdate();
+            long until = clock.millis() + lease.toMillis();
+            heartbeat(c, until);
+            leaseUntil = until;
+            PreparedStatement held = c.prepare("SELECT count(*) FROM requests WHERE owner = ? AND state IN ('PENDING', 'IN_FLIGHT')");
+            held.setString(1, owner);
+            try (ResultSet r = held.executeQuery()) {
+                return r.next() ? r.getInt(1) : 0;
+            }
         });
+    }
+
+    /** This journal's heartbeat: its row in {@code owners}, its lease ending at {@code until} (0: given up, at close). */
+    private void heartbeat(Writer.Statements c, long until) throws SQLException {
+        PreparedStatement ps = c.prepare("INSERT INTO owners (owner, lease_until) VALUES (?, ?)"
+                + " ON CONFLICT (owner) DO UPDATE SET lease_until = excluded.lease_until");
+        ps.setString(1, owner);
+        ps.setLong(2, until);
+        ps.executeUpdate();
+    }
+
+    /**
+     * The first heartbeat, before the journal is used: its requests' lease starts now. One that cannot be written (a full
+     * disk) is retried at the next renewal; the journal opens for reading all the same.
+     */
+    final void startLease() {
+        leaseUntil = clock.millis() + lease.toMillis();
+        long until = leaseUntil;
+        writer.submit(c -> {
+            heartbeat(c, until);
+            return null;
+        }).exceptionally(x -> null).join();
+    }
+
+    /** At a clean close: the lease given up, so that another replica takes over what is left at once (best effort). */
+    final void endLease() {
+        try {
+            writer.submit(c -> {
+                heartbeat(c, 0);
+                return null;
+            }).join();
+        } catch (RuntimeException e) {
+            // the database is gone: the lease runs out by itself
+        }
     }
 
     @Override
@@ -230,15 +269,14 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
         if (max < 1) throw new IllegalArgumentException("max: expected >= 1, was " + max);
         return writer.submit(c -> {
             long now = clock.millis();
-            PreparedStatement ps = c.prepare("UPDATE requests SET owner = ?, token = token + 1, lease_until = ?, state = 'PENDING',"
-                    + " last_error = 'taken over from ' || owner || ': its lease ran out' WHERE seq IN (SELECT seq FROM requests"
-                    + " WHERE state IN ('PENDING', 'IN_FLIGHT') AND lease_until < ? AND owner <> ? ORDER BY seq LIMIT ?"
-                    + dialect.skipLocked() + ") RETURNING id");
+            PreparedStatement ps = c.prepare("UPDATE requests SET owner = ?, token = token + 1, state = 'PENDING',"
+                    + " last_error = 'taken over from ' || owner || ': its lease ran out' WHERE seq IN (SELECT r.seq FROM requests r"
+                    + " WHERE r.state IN ('PENDING', 'IN_FLIGHT') AND r.owner <> ? AND NOT EXISTS (SELECT 1 FROM owners o"
+                    + " WHERE o.owner = r.owner AND o.lease_until >= ?) ORDER BY r.seq LIMIT ?" + dialect.skipLocked() + ") RETURNING id");
             ps.setString(1, owner);
-            ps.setLong(2, now + lease.toMillis());
+            ps.setString(2, owner);
             ps.setLong(3, now);
-            ps.setString(4, owner);
-            ps.setInt(5, max);
+            ps.setInt(4, max);
             List<String> ids = new ArrayList<>();
             try (ResultSet r = ps.executeQuery()) {
                 while (r.next()) ids.add(r.getString(1));

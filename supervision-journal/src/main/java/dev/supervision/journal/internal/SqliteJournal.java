@@ -79,7 +79,9 @@ public final class SqliteJournal extends SqlJournal {
             c = connect(path);
             checkIntegrity(c, path);
             createSchema(c, path);
-            return new SqliteJournal(spec, lockChannel, lock, c);
+            SqliteJournal journal = new SqliteJournal(spec, lockChannel, lock, c);
+            journal.startLease();
+            return journal;
         } catch (IOException e) {
             closeQuietly(c, lockChannel);
             throw new JournalException("journal " + path + " cannot be opened: " + e, e);
@@ -155,10 +157,11 @@ public final class SqliteJournal extends SqlJournal {
                 s.execute("CREATE INDEX requests_by_state ON requests (state, seq)");
                 s.execute("INSERT INTO meta (key, value) VALUES ('schema', '1')");
             }
-            // 1 -> 2: leases. Requests of a version-1 journal belong to nobody, their lease long over: the next owner takes them.
+            // 1 -> 2: leases. A request's holder and fencing token; one heartbeat row per journal in owners. Requests of a
+            // version-1 journal belong to nobody, with no lease: the next holder takes them.
             s.execute("ALTER TABLE requests ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
             s.execute("ALTER TABLE requests ADD COLUMN token INTEGER NOT NULL DEFAULT 1");
-            s.execute("ALTER TABLE requests ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0");
+            s.execute("CREATE TABLE owners (owner TEXT PRIMARY KEY, lease_until INTEGER NOT NULL)");
             s.execute("UPDATE meta SET value = '" + SCHEMA_VERSION + "' WHERE key = 'schema'");
             s.execute("COMMIT");
         } catch (SQLException | RuntimeException e) {
@@ -176,6 +179,7 @@ public final class SqliteJournal extends SqlJournal {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        endLease();
         closeWriter();
         for (Connection c; (c = readers.poll()) != null; ) closeQuietly(c, null);
         try {
