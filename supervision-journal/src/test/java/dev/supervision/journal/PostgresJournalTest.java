@@ -131,6 +131,22 @@ class PostgresJournalTest extends JournalContract {
         assertThat(new java.util.ArrayList<>(tb) {{ addAll(tc); }}).containsExactlyInAnyOrderElementsOf(ids);
     }
 
+    /** Two replicas admitting the same keys at the same moment: each key journaled once, the other admission a duplicate. */
+    @Test
+    void replicasAdmittingTheSameKeyTogetherJournalItOnce() {
+        Journal a = register(Journal.postgres(spec().owner("a").build()));
+        Journal b = register(Journal.postgres(spec().owner("b").build()));
+        for (int i = 0; i < 50; i++) {
+            var fromA = a.admit(request("same-" + i, "{\"n\":" + i + "}"));
+            var fromB = b.admit(request("same-" + i, "{\"n\":" + i + "}"));
+            List<Admission> both = List.of(fromA.join(), fromB.join());
+            assertThat(both).filteredOn(x -> x instanceof Admission.Admitted).as("key same-" + i).hasSize(1);
+            assertThat(both).filteredOn(x -> x instanceof Admission.Duplicate).hasSize(1);
+            assertThat(both.get(0).entry().id()).isEqualTo(both.get(1).entry().id());
+        }
+        assertThat(a.counts().pending()).isEqualTo(50);
+    }
+
     private Journal register(Journal j) {
         open.add(j);
         return j;

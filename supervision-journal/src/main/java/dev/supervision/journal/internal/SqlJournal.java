@@ -84,20 +84,16 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
         String fingerprint = request.fingerprint();
         return writer.submit(c -> {
             if (request.idempotencyKey().isPresent()) {
-                PreparedStatement known = c.prepare("SELECT " + COLUMNS + ", fingerprint FROM requests WHERE idempotency_key = ?");
-                known.setString(1, request.idempotencyKey().get());
-                try (ResultSet r = known.executeQuery()) {
-                    if (r.next()) {
-                        JournaledRequest entry = row(r);
-                        return r.getString("fingerprint").equals(fingerprint) ? new Admission.Duplicate(entry) : new Admission.KeyReused(entry);
-                    }
-                }
+                Optional<Admission> known = known(c, request.idempotencyKey().get(), fingerprint);
+                if (known.isPresent()) return known.get();
             }
             long now = clock.millis();
             String id = newId(now);
+            // ON CONFLICT: another replica admitting the same key at the same moment (PostgreSQL waits for its commit):
+            // nothing inserted, and the request is that one's.
             PreparedStatement ps = c.prepare("INSERT INTO requests (id, idempotency_key, fingerprint, method, target,"
                     + " headers, body, state, attempts, created_at, updated_at, owner, token)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, 1)");
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, 1) ON CONFLICT (idempotency_key) DO NOTHING");
             ps.setString(1, id);
             ps.setString(2, request.idempotencyKey().orElse(null));
             ps.setString(3, fingerprint);
@@ -108,11 +104,25 @@ abstract sealed class SqlJournal implements Journal permits SqliteJournal, Postg
             ps.setLong(8, now);
             ps.setLong(9, now);
             ps.setString(10, owner);
-            ps.executeUpdate();
+            if (ps.executeUpdate() == 0) {
+                return known(c, request.idempotencyKey().orElseThrow(), fingerprint).orElseThrow(() ->
+                        new IllegalStateException("idempotency key " + request.idempotencyKey().get() + ": a conflict, then no request"));
+            }
             Instant at = Instant.ofEpochMilli(now);
             return new Admission.Admitted(new JournaledRequest(id, request, RequestState.PENDING, 0, at, at, Optional.empty(), Optional.empty(),
                     new Lease(owner, 1, Instant.ofEpochMilli(leaseUntil))));
         });
+    }
+
+    /** The request journaled under {@code key}: a duplicate (same payload) or a key reused for another payload. */
+    private Optional<Admission> known(Writer.Statements c, String key, String fingerprint) throws SQLException {
+        PreparedStatement known = c.prepare("SELECT " + COLUMNS + ", fingerprint FROM requests WHERE idempotency_key = ?");
+        known.setString(1, key);
+        try (ResultSet r = known.executeQuery()) {
+            if (!r.next()) return Optional.empty();
+            JournaledRequest entry = row(r);
+            return Optional.of(r.getString("fingerprint").equals(fingerprint) ? new Admission.Duplicate(entry) : new Admission.KeyReused(entry));
+        }
     }
 
     @Override
