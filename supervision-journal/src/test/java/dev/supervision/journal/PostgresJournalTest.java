@@ -147,6 +147,33 @@ class PostgresJournalTest extends JournalContract {
         assertThat(a.counts().pending()).isEqualTo(50);
     }
 
+    /**
+     * The server stopped as a crash and started again: what was committed before is there; a write during the outage
+     * fails (nothing acknowledged); the journal opens its connections again and the writes after it are committed.
+     */
+    @Test
+    void aServerRestartLosesNothingCommittedAndTheJournalReconnects() throws Exception {
+        assumeTrue(server.port() > 0, "SUPERVISION_PG_URL names a server these tests cannot restart");
+        Journal j = journal();
+        List<String> before = java.util.stream.IntStream.range(0, 20).mapToObj(i -> j.admit(request("before-" + i, "b" + i)))
+                .map(java.util.concurrent.CompletableFuture::join).map(a -> a.entry().id()).toList();
+        java.util.concurrent.atomic.AtomicReference<Throwable> duringOutage = new java.util.concurrent.atomic.AtomicReference<>();
+        server.restart(() -> {
+            try {
+                j.admit(request("during", "d")).join();
+            } catch (RuntimeException e) {
+                duringOutage.set(e.getCause());
+            }
+        });
+        assertThat(duringOutage.get()).as("a write while the server is down is not acknowledged").isInstanceOf(JournalException.class)
+                .hasMessageContaining("none of them is stored");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> j.admit(request("after", "a")).join() instanceof Admission.Admitted);
+        assertThat(j.unfinished()).extracting(JournaledRequest::id).containsAll(before);
+        assertThat(j.byIdempotencyKey("during")).as("what failed was not stored").isEmpty();
+        assertThat(j.byIdempotencyKey("after")).isPresent();
+    }
+
     private Journal register(Journal j) {
         open.add(j);
         return j;
