@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
 final class Ctl {
     /** Not running, or the call failed: the commands' exit status then. */
     static final int FAILED = 1;
+    /** One client for every call of a command (thread-safe; its threads are daemons, the command's JVM exits with it). */
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private Ctl() {}
 
@@ -117,8 +119,8 @@ final class Ctl {
 
     private static HttpResponse<String> call(Tree tree, HttpRequest.Builder request, Duration timeout)
             throws Unreachable, InterruptedException {
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            return client.send(request.header("Authorization", "Bearer " + tree.token()).timeout(timeout).build(),
+        try {
+            return CLIENT.send(request.header("Authorization", "Bearer " + tree.token()).timeout(timeout).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new Unreachable("tree '" + tree.name() + "' is not running (nothing listens on " + tree.base() + ")");

@@ -8,9 +8,8 @@ import dev.supervision.TreeSnapshot;
 import dev.supervision.journal.JournalCounts;
 import dev.supervision.process.ProcessDetails;
 import dev.supervision.process.ProcessEvent;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.supervision.process.internal.memory.MemorySampler;
+import dev.supervision.process.internal.tree.ProcessScan;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,24 +99,9 @@ final class Metrics {
         return !(c.details().orElse(null) instanceof ProcessDetails d) || d.ready();
     }
 
-    /** The resident memory of {@code pid} and its descendants from /proc, or -1 where there is no /proc. */
+    /** The resident memory of {@code pid} and its descendants (the process module's sampler), or -1 when it is gone. */
     static long residentBytes(long pid) {
-        long total = vmRss(pid);
-        if (total < 0) return -1;
-        for (ProcessHandle p : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of())) total += Math.max(0, vmRss(p.pid()));
-        return total;
-    }
-
-    /** VmRSS of /proc/PID/status, in bytes; -1 when it cannot be read (gone, no /proc). */
-    private static long vmRss(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
-            }
-            return 0;                                             // a kernel thread or a zombie: no resident memory
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return ProcessScan.ref(pid).flatMap(MemorySampler::sample).map(MemorySampler.TreeMemory::rssBytes).orElse(-1L);
     }
 
     private static void help(StringBuilder sb, String name, String type, String help) {

@@ -1,6 +1,7 @@
 package dev.supervision.process.output;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.supervision.Supervisor;
 import dev.supervision.SupervisorSpec;
@@ -9,6 +10,7 @@ import dev.supervision.process.testing.TestProcesses;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -24,10 +26,11 @@ class NoLoggerProviderTest {
         private Program() {}
 
         public static void main(String[] args) throws Exception {
-            try (Supervisor sup = Supervisor.start(SupervisorSpec.builder("no-provider").shutdownHook(false)
+            try (Supervisor sup = Supervisor.start(SupervisorSpec.builder("no-provider").shutdownHook(false).intensity(10, Duration.ofMinutes(1))
                     .child(ProcessSpec.builder("talker").command("sh", "-c", "echo one; echo two; sleep 0.2")
                             .stateDirectory(Path.of(args[0])).build().childSpec()).build())) {
-                Thread.sleep(1_000);                                    // the program's own run: two lines, then stop
+                // The program's run: until the child wrote its lines and ended once (its output pumped), then stop.
+                await().atMost(Duration.ofSeconds(30)).until(() -> sup.whichChildren().join().getFirst().restarts() >= 1);
             }
         }
     }
